@@ -1,0 +1,152 @@
+package connectors
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Format is the path format a caller used (LowCodeAPI's two formats).
+type Format string
+
+const (
+	// FormatNew keeps path parameters in the path: /instagram/v21.0/1789….
+	FormatNew Format = "new"
+	// FormatOld puts each path parameter's lower-case name in the path and its
+	// value in a query parameter of its upper-case name:
+	// /instagram/v21.0/ig_media_id?IG_MEDIA_ID=1789….
+	FormatOld Format = "old"
+)
+
+// QueryKind tells how a query parameter is validated.
+type QueryKind int
+
+const (
+	// QueryInt is a positive integer within [Min, Max].
+	QueryInt QueryKind = iota
+	// QueryCursor is an opaque paging cursor: URL-safe characters only.
+	QueryCursor
+	// QueryText is free text, length-limited.
+	QueryText
+)
+
+// QueryParam is a query parameter an action accepts besides fields.
+type QueryParam struct {
+	Name     string
+	Kind     QueryKind
+	Min, Max int
+}
+
+// Action is one row of a connector's action table. The table alone drives
+// routing in both path formats, validation and the generated definition.
+type Action struct {
+	// Name is the human name ("Get my Media").
+	Name string
+	// OperationID is the Swagger operationId ("GetMyMedia").
+	OperationID string
+	Method      string
+	// Path is the upstream path template after the version, with path
+	// parameters in braces: "{IG_MEDIA_ID}", "me/media".
+	Path string
+	// MeParams are path parameters that also accept "me".
+	MeParams []string
+	// Fields are the fields the node has; empty means the action takes no
+	// fields parameter. DefaultFields apply when the caller sends none.
+	Fields        []string
+	DefaultFields string
+	// Query are the other query parameters the action forwards.
+	Query []QueryParam
+	// Paged actions answer Graph API paging that the gateway rewrites.
+	Paged bool
+	// Body, when set, decodes and validates a JSON body (POST actions).
+	Body func(raw []byte) (any, error)
+
+	segments []string
+}
+
+// PathParams returns the names of the action's path parameters, in order.
+func (a *Action) PathParams() []string {
+	var out []string
+	for _, s := range a.segs() {
+		if isParam(s) {
+			out = append(out, s[1:len(s)-1])
+		}
+	}
+	return out
+}
+
+// segs returns the template's segments; NewRouter computes them once so that
+// concurrent calls only read.
+func (a *Action) segs() []string {
+	if a.segments == nil {
+		return strings.Split(a.Path, "/")
+	}
+	return a.segments
+}
+
+func isParam(seg string) bool {
+	return len(seg) > 2 && seg[0] == '{' && seg[len(seg)-1] == '}'
+}
+
+// Call is one validated invocation of an action.
+type Call struct {
+	Action *Action
+	Format Format
+	// Version is the Graph API version to call ("v21.0").
+	Version string
+	// Params holds the path parameters' values, by name.
+	Params map[string]string
+	// Query holds the validated query parameters to forward upstream
+	// (fields included, defaults applied).
+	Query url.Values
+	// Body is the decoded, validated body of a POST action.
+	Body any
+	// Token is the connection's upstream access token.
+	Token string
+	// UserID is the connection's Instagram user ID.
+	UserID string
+}
+
+// UpstreamPath returns the upstream path of the call: "/v21.0/1789…/media".
+func (c *Call) UpstreamPath() string {
+	var b strings.Builder
+	b.WriteString("/")
+	b.WriteString(c.Version)
+	for _, s := range c.Action.segs() {
+		b.WriteByte('/')
+		if isParam(s) {
+			b.WriteString(c.Params[s[1:len(s)-1]])
+		} else {
+			b.WriteString(s)
+		}
+	}
+	return b.String()
+}
+
+// Response is an upstream answer: its status and its JSON body.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Identity is who an upstream token belongs to.
+type Identity struct {
+	UserID   string
+	Username string
+}
+
+// Connector is an upstream API reached through the gateway.
+type Connector interface {
+	// Name is the first path segment of the connector's routes ("instagram").
+	Name() string
+	// Actions is the connector's action table.
+	Actions() []*Action
+	// DefaultVersion is the API version used when a route names none.
+	DefaultVersion() string
+	// Invoke performs a validated call upstream.
+	Invoke(ctx context.Context, call *Call) (*Response, error)
+	// Identify checks a token upstream and tells whose it is.
+	Identify(ctx context.Context, token string) (Identity, error)
+}

@@ -1,0 +1,169 @@
+// Package boltstore is the embedded connection store: one crash-safe bbolt
+// file under the data directory.
+package boltstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/store"
+)
+
+var (
+	bucketConns = []byte("connections") // id -> JSON connection
+	bucketKeys  = []byte("keys")        // key hash -> id
+)
+
+// FileName is the store's file in the data directory.
+const FileName = "gateway.db"
+
+// Store is a store.Store on a bbolt file.
+type Store struct {
+	db *bolt.DB
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (or creates) the store in dir. It fails after a second if
+// another process holds the file (a running gateway).
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("%s is in use by another process (a running gateway?): use the admin API, or stop it", path)
+		}
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketConns, bucketKeys} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{db: db}, nil
+}
+
+func (s *Store) Create(_ context.Context, c *connectors.Connection) error {
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		conns, keys := tx.Bucket(bucketConns), tx.Bucket(bucketKeys)
+		if conns.Get([]byte(c.ID)) != nil || keys.Get([]byte(c.KeyHash)) != nil {
+			return fmt.Errorf("connection %s already exists", c.ID)
+		}
+		if err := conns.Put([]byte(c.ID), raw); err != nil {
+			return err
+		}
+		return keys.Put([]byte(c.KeyHash), []byte(c.ID))
+	})
+}
+
+func get(tx *bolt.Tx, id []byte) (*connectors.Connection, error) {
+	raw := tx.Bucket(bucketConns).Get(id)
+	if raw == nil {
+		return nil, connectors.ErrNotFound
+	}
+	var c connectors.Connection
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("decode connection: %w", err)
+	}
+	return &c, nil
+}
+
+func (s *Store) Get(_ context.Context, id string) (c *connectors.Connection, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		c, err = get(tx, []byte(id))
+		return err
+	})
+	return c, err
+}
+
+func (s *Store) List(_ context.Context) ([]*connectors.Connection, error) {
+	var out []*connectors.Connection
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketConns).ForEach(func(k, _ []byte) error {
+			c, err := get(tx, k)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+			return nil
+		})
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, err
+}
+
+func (s *Store) ByKeyHash(_ context.Context, hash string) (c *connectors.Connection, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketKeys).Get([]byte(hash))
+		if id == nil {
+			return connectors.ErrNotFound
+		}
+		c, err = get(tx, id)
+		return err
+	})
+	return c, err
+}
+
+func (s *Store) Rotate(_ context.Context, id, newHash string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		c, err := get(tx, []byte(id))
+		if err != nil {
+			return err
+		}
+		keys := tx.Bucket(bucketKeys)
+		if err := keys.Delete([]byte(c.KeyHash)); err != nil {
+			return err
+		}
+		c.KeyHash = newHash
+		raw, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		if err := keys.Put([]byte(newHash), []byte(id)); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketConns).Put([]byte(id), raw)
+	})
+}
+
+func (s *Store) Delete(_ context.Context, id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		c, err := get(tx, []byte(id))
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketKeys).Delete([]byte(c.KeyHash)); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketConns).Delete([]byte(id))
+	})
+}
+
+func (s *Store) Ping(context.Context) error {
+	return s.db.View(func(*bolt.Tx) error { return nil })
+}
+
+func (s *Store) Close() error { return s.db.Close() }

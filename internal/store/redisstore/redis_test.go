@@ -1,0 +1,44 @@
+package redisstore
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/redistest"
+	"github.com/igconnect/gateway/internal/store"
+	"github.com/igconnect/gateway/internal/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	srv := redistest.Start(t)
+	db := 0
+	storetest.Run(t, func(t *testing.T) store.Store {
+		db++ // a fresh database per subtest
+		rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, DB: db})
+		t.Cleanup(func() { rdb.Close() })
+		return New(rdb)
+	})
+}
+
+func TestUnavailable(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	defer rdb.Close()
+	s := New(rdb)
+	srv.Stop()
+	ctx := context.Background()
+	for name, err := range map[string]error{
+		"ByKeyHash": func() error { _, err := s.ByKeyHash(ctx, "h"); return err }(),
+		"Ping":      s.Ping(ctx),
+		"Create":    s.Create(ctx, storetest.Conn("conn_u", "hu")),
+		"Rotate":    s.Rotate(ctx, "conn_u", "h2"),
+	} {
+		if connectors.ErrorCode(err) != connectors.CodeUnavailable {
+			t.Errorf("%s: %v, want UNAVAILABLE", name, err)
+		}
+	}
+}

@@ -1,0 +1,31 @@
+// Package store defines where connections are kept. Two implementations:
+// boltstore (embedded, a file) and redisstore (shared by replicas).
+package store
+
+import (
+	"context"
+
+	"github.com/igconnect/gateway/internal/connectors"
+)
+
+// Store keeps connections. Every method returns connectors.ErrNotFound for an
+// unknown ID or key hash, and an UNAVAILABLE *connectors.Error when the
+// backing store cannot be reached.
+type Store interface {
+	// Create stores a new connection, its KeyHash included.
+	Create(ctx context.Context, c *connectors.Connection) error
+	// Get returns one connection by ID.
+	Get(ctx context.Context, id string) (*connectors.Connection, error)
+	// List returns every connection, oldest first.
+	List(ctx context.Context) ([]*connectors.Connection, error)
+	// ByKeyHash finds a connection by its API key's hash in one read.
+	ByKeyHash(ctx context.Context, hash string) (*connectors.Connection, error)
+	// Rotate replaces a connection's key hash; the old one stops matching
+	// at once.
+	Rotate(ctx context.Context, id, newHash string) error
+	// Delete removes a connection and its key.
+	Delete(ctx context.Context, id string) error
+	// Ping tells whether the store answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
