@@ -1,0 +1,295 @@
+// Package fakegraph is a faithful fake of the Instagram Graph API
+// (graph.instagram.com, Instagram API with Instagram Login): the gateway's
+// tests run against it, and `gateway --sandbox` serves it.
+//
+// It reproduces the shapes that matter to a client: Graph error objects
+// (message, type, code, error_subcode, fbtrace_id), cursor paging whose next
+// and previous URLs embed the access token, the X-App-Usage and
+// X-Business-Use-Case-Usage headers and throttling codes, the two-step
+// publishing flow with its container state machine, and
+// refresh_access_token. One user's objects are invisible to another's token.
+package fakegraph
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Container states (status_code).
+const (
+	StateInProgress = "IN_PROGRESS"
+	StateFinished   = "FINISHED"
+	StateError      = "ERROR"
+	StateExpired    = "EXPIRED"
+	StatePublished  = "PUBLISHED"
+)
+
+// User is an Instagram professional account.
+type User struct {
+	ID                string
+	Username          string
+	Name              string
+	AccountType       string
+	Biography         string
+	Website           string
+	ProfilePictureURL string
+	FollowersCount    int
+	FollowsCount      int
+}
+
+// Media is a published media object.
+type Media struct {
+	ID               string
+	OwnerID          string
+	Caption          string
+	MediaType        string // IMAGE, VIDEO, CAROUSEL_ALBUM
+	MediaProductType string // FEED, REELS, STORY, AD
+	MediaURL         string
+	ThumbnailURL     string
+	Permalink        string
+	Shortcode        string
+	AltText          string
+	Timestamp        time.Time
+	LikeCount        int
+	CommentsCount    int
+	Children         []string
+}
+
+// Container is a media container of the publishing flow.
+type Container struct {
+	ID             string
+	OwnerID        string
+	MediaType      string
+	ImageURL       string
+	VideoURL       string
+	Caption        string
+	AltText        string
+	Children       []string
+	IsCarouselItem bool
+	Created        time.Time
+	// readyAt is when processing ends; final is the state it ends in.
+	readyAt time.Time
+	final   string
+	reason  string
+	state   string // set once published
+	mediaID string
+}
+
+type token struct {
+	userID  string
+	expired bool
+	revoked bool
+}
+
+type throttle struct {
+	code  int
+	until time.Time
+}
+
+// Server is the fake. Its zero value is not usable: call New.
+type Server struct {
+	// ProcessingTime is how long an image container stays IN_PROGRESS;
+	// video containers take three times as long.
+	ProcessingTime time.Duration
+	// Now is the clock (time.Now by default).
+	Now func() time.Time
+
+	mu         sync.Mutex
+	users      map[string]*User
+	tokens     map[string]*token
+	media      map[string]*Media
+	order      map[string][]string // user ID -> media IDs, newest first
+	containers map[string]*Container
+	throttles  map[string]throttle
+	calls      map[string]int // user ID -> calls, for the usage headers
+	published  map[string]int // user ID -> posts published
+	nextID     int64
+
+	requests atomic.Int64
+	fault    atomic.Pointer[Fault]
+}
+
+// Fault makes the fake misbehave for the requests it matches.
+type Fault struct {
+	// Match selects requests (nil: every request).
+	Match func(*http.Request) bool
+	// Handle answers instead of the fake; it may block until the request's
+	// context ends (a hang).
+	Handle http.HandlerFunc
+}
+
+// New returns an empty fake.
+func New() *Server {
+	return &Server{
+		ProcessingTime: 300 * time.Millisecond,
+		Now:            time.Now,
+		users:          map[string]*User{},
+		tokens:         map[string]*token{},
+		media:          map[string]*Media{},
+		order:          map[string][]string{},
+		containers:     map[string]*Container{},
+		throttles:      map[string]throttle{},
+		calls:          map[string]int{},
+		published:      map[string]int{},
+		nextID:         1,
+	}
+}
+
+// Requests is the number of requests the fake has received.
+func (s *Server) Requests() int64 { return s.requests.Load() }
+
+// SetFault installs a fault (nil removes it).
+func (s *Server) SetFault(f *Fault) { s.fault.Store(f) }
+
+// AddUser adds a user and a token for it.
+func (s *Server) AddUser(u User, tok string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cp := u
+	if cp.AccountType == "" {
+		cp.AccountType = "BUSINESS"
+	}
+	s.users[u.ID] = &cp
+	s.tokens[tok] = &token{userID: u.ID}
+}
+
+// AddToken adds another token for an existing user.
+func (s *Server) AddToken(userID, tok string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens[tok] = &token{userID: userID}
+}
+
+// ExpireToken makes a token answer 190/463 (session expired).
+func (s *Server) ExpireToken(tok string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.tokens[tok]; t != nil {
+		t.expired = true
+	}
+}
+
+// RevokeToken makes a token answer 190/460 (password changed, session
+// invalidated).
+func (s *Server) RevokeToken(tok string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.tokens[tok]; t != nil {
+		t.revoked = true
+	}
+}
+
+// Throttle makes every call of the user's tokens answer the throttling code
+// (4, 17, 32 or 613) for d.
+func (s *Server) Throttle(userID string, code int, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.throttles[userID] = throttle{code: code, until: s.Now().Add(d)}
+}
+
+// AddMedia adds n media objects to a user (newest first) and returns their
+// IDs, newest first.
+func (s *Server) AddMedia(userID string, n int) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[userID]
+	base := s.Now().Add(-time.Duration(n) * time.Hour)
+	for i := range n {
+		m := &Media{
+			ID:               s.newIDLocked(17900000000000000),
+			OwnerID:          userID,
+			Caption:          fmt.Sprintf("Sandbox post #%d by %s", i+1, u.Username),
+			MediaType:        "IMAGE",
+			MediaProductType: "FEED",
+			Timestamp:        base.Add(time.Duration(i) * time.Hour).UTC(),
+			LikeCount:        (i * 7) % 50,
+			CommentsCount:    i % 5,
+		}
+		switch i % 5 {
+		case 3:
+			m.MediaType = "VIDEO"
+			m.MediaProductType = "REELS"
+		case 4:
+			m.MediaType = "CAROUSEL_ALBUM"
+			for range 2 {
+				c := s.newIDLocked(17900000000000000)
+				s.media[c] = &Media{ID: c, OwnerID: userID, MediaType: "IMAGE", MediaProductType: "FEED",
+					Timestamp: m.Timestamp, MediaURL: cdnURL(c, "jpg"), Permalink: "https://www.instagram.com/p/" + shortcode(c) + "/", Shortcode: shortcode(c)}
+				m.Children = append(m.Children, c)
+			}
+		}
+		s.finishMediaLocked(m)
+	}
+	ids := s.order[userID]
+	out := make([]string, n)
+	copy(out, ids[:n])
+	return out
+}
+
+func cdnURL(id, ext string) string {
+	return "https://scontent.cdninstagram.com/v/sandbox/" + id + "." + ext
+}
+
+func shortcode(id string) string {
+	return strings.TrimRight(base64.RawURLEncoding.EncodeToString([]byte(id))[:11], "-_")
+}
+
+// finishMediaLocked fills derived fields and adds m newest-first.
+func (s *Server) finishMediaLocked(m *Media) {
+	m.Shortcode = shortcode(m.ID)
+	m.Permalink = "https://www.instagram.com/p/" + m.Shortcode + "/"
+	switch m.MediaType {
+	case "VIDEO":
+		if m.MediaURL == "" {
+			m.MediaURL = cdnURL(m.ID, "mp4")
+		}
+		m.ThumbnailURL = cdnURL(m.ID, "thumb.jpg")
+	default:
+		if m.MediaURL == "" {
+			m.MediaURL = cdnURL(m.ID, "jpg")
+		}
+	}
+	s.media[m.ID] = m
+	s.order[m.OwnerID] = append([]string{m.ID}, s.order[m.OwnerID]...)
+}
+
+func (s *Server) newIDLocked(base int64) string {
+	s.nextID++
+	return strconv.FormatInt(base+s.nextID, 10)
+}
+
+// Container returns a copy of a container, for tests.
+func (s *Server) Container(id string) (Container, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.containers[id]
+	if !ok {
+		return Container{}, false
+	}
+	cp := *c
+	cp.state, _ = s.stateLocked(c)
+	return cp, true
+}
+
+// State returns a container's current state.
+func (c Container) State() string { return c.state }
+
+// MediaCount returns how many media a user has.
+func (s *Server) MediaCount(userID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.order[userID])
+}
+
+func traceID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
