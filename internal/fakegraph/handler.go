@@ -314,7 +314,9 @@ func (s *Server) mediaField(m *Media, u *User, f string) (any, bool) {
 }
 
 // Cursors are opaque to clients: base64url of the position.
-func cursor(i int) string { return base64.RawURLEncoding.EncodeToString([]byte("pos:" + strconv.Itoa(i))) }
+func cursor(i int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("pos:" + strconv.Itoa(i)))
+}
 
 func uncursor(c string) (int, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
