@@ -1,0 +1,76 @@
+// Package limits enforces the per-connection rate limit with
+// ulule/limiter: counted in Redis when it is configured, so that every
+// replica shares one count, and in process otherwise.
+package limits
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+	"github.com/ulule/limiter/v3"
+	mgin "github.com/ulule/limiter/v3/drivers/middleware/gin"
+	"github.com/ulule/limiter/v3/drivers/store/memory"
+	sredis "github.com/ulule/limiter/v3/drivers/store/redis"
+
+	"github.com/igconnect/gateway/internal/connectors"
+)
+
+// Prefix of the limiter's keys: igw:rl:<connection id>. Each key expires
+// with its window.
+const Prefix = "igw:rl"
+
+// Limiter counts calls per connection.
+type Limiter struct {
+	l *limiter.Limiter
+}
+
+// NewMemory returns an in-process limiter (embedded mode).
+func NewMemory(rate limiter.Rate) *Limiter {
+	store := memory.NewStoreWithOptions(limiter.StoreOptions{Prefix: Prefix, CleanUpInterval: time.Minute})
+	return &Limiter{l: limiter.New(store, rate)}
+}
+
+// NewRedis returns a limiter counting in Redis, shared by every replica.
+func NewRedis(ctx context.Context, rdb redis.UniversalClient, rate limiter.Rate) (*Limiter, error) {
+	store, err := sredis.NewStoreWithOptions(rdb, limiter.StoreOptions{Prefix: Prefix})
+	if err != nil {
+		return nil, fmt.Errorf("rate limiter store: %w", err)
+	}
+	return &Limiter{l: limiter.New(store, rate)}, nil
+}
+
+// Rate returns the configured rate.
+func (l *Limiter) Rate() limiter.Rate { return l.l.Rate }
+
+// Take counts one call for key.
+func (l *Limiter) Take(ctx context.Context, key string) (limiter.Context, error) {
+	return l.l.Get(ctx, key)
+}
+
+// Middleware counts one call per request under the key that key returns (the
+// connection ID, never the client's IP), sets the X-RateLimit-* headers, and
+// answers 429 RATE_LIMITED with Retry-After once the limit is spent. A store
+// failure answers 503 UNAVAILABLE: no call passes uncounted.
+func (l *Limiter) Middleware(key func(*gin.Context) string, fail func(*gin.Context, error)) gin.HandlerFunc {
+	return mgin.NewMiddleware(l.l,
+		mgin.WithKeyGetter(key),
+		mgin.WithErrorHandler(func(c *gin.Context, err error) {
+			fail(c, connectors.Wrap(err, connectors.CodeUnavailable, "rate limiter unavailable"))
+		}),
+		mgin.WithLimitReachedHandler(func(c *gin.Context) {
+			retry := 1
+			if reset, err := strconv.ParseInt(c.Writer.Header().Get("X-RateLimit-Reset"), 10, 64); err == nil {
+				retry = max(1, int(reset-time.Now().Unix()))
+			}
+			fail(c, &connectors.Error{
+				Code:       connectors.CodeRateLimited,
+				Message:    fmt.Sprintf("rate limit of %d calls per %s reached for this connection; retry in %d s", l.l.Rate.Limit, l.l.Rate.Period, retry),
+				RetryAfter: retry,
+			})
+		}),
+	)
+}

@@ -1,0 +1,125 @@
+// Package normalize writes every answer of the gateway: the {"data": …}
+// envelope, the error envelope with the contract's code→status table, and the
+// rewrite of upstream paging links to the gateway's own URLs.
+package normalize
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/igconnect/gateway/internal/connectors"
+)
+
+// Envelope is every successful answer: {"data": …}. NextLink is set where a
+// next page exists (Power Automate's x-ms-pageable reads it at the root).
+type Envelope struct {
+	Data     any    `json:"data"`
+	NextLink string `json:"nextLink,omitempty"`
+}
+
+// ErrorBody is the error object inside an error envelope.
+type ErrorBody struct {
+	Message  string                     `json:"message" example:"IG_MEDIA_ID must be a numeric Instagram ID"`
+	Code     string                     `json:"code" example:"BAD_REQUEST"`
+	Upstream *connectors.UpstreamDetail `json:"upstream,omitempty"`
+}
+
+// ErrorData holds the error object.
+type ErrorData struct {
+	Error ErrorBody `json:"error"`
+}
+
+// ErrorEnvelope is every error answer: {"data":{"error":{…}}}.
+type ErrorEnvelope struct {
+	Data ErrorData `json:"data"`
+}
+
+// statuses is the contract's code→HTTP status table, in one place.
+var statuses = map[string]int{
+	connectors.CodeBadRequest:           http.StatusBadRequest,
+	connectors.CodeInvalidAPIToken:      http.StatusUnauthorized,
+	connectors.CodeInvalidAdminToken:    http.StatusUnauthorized,
+	connectors.CodeUpstreamTokenInvalid: http.StatusUnauthorized,
+	connectors.CodeForbidden:            http.StatusForbidden,
+	connectors.CodeNotFound:             http.StatusNotFound,
+	connectors.CodeMethodNotAllowed:     http.StatusMethodNotAllowed,
+	connectors.CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,
+	connectors.CodePublishFailed:        http.StatusUnprocessableEntity,
+	connectors.CodeRateLimited:          http.StatusTooManyRequests,
+	connectors.CodeUpstreamError:        http.StatusBadGateway,
+	connectors.CodeUnavailable:          http.StatusServiceUnavailable,
+	connectors.CodeUpstreamTimeout:      http.StatusGatewayTimeout,
+	connectors.CodePublishTimeout:       http.StatusGatewayTimeout,
+	connectors.CodeInternal:             http.StatusInternalServerError,
+}
+
+// Status returns the HTTP status of a contract code.
+func Status(code string) int {
+	if s, ok := statuses[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorEnvelopeOf returns the envelope and status for err.
+func ErrorEnvelopeOf(err error) (int, ErrorEnvelope) {
+	e := connectors.AsError(err)
+	msg := e.Message
+	if e.Code == connectors.CodeInternal {
+		msg = "Internal error"
+	}
+	return Status(e.Code), ErrorEnvelope{Data: ErrorData{Error: ErrorBody{Message: msg, Code: e.Code, Upstream: e.Upstream}}}
+}
+
+// WriteError writes err's envelope; a RATE_LIMITED error also gets
+// Retry-After.
+func WriteError(w http.ResponseWriter, err error) {
+	status, env := ErrorEnvelopeOf(err)
+	if e := connectors.AsError(err); e.Code == connectors.CodeRateLimited && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	writeJSON(w, status, env)
+}
+
+// WriteJSON writes v in the envelope.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	writeJSON(w, status, Envelope{Data: v})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"data":{"error":{"message":"Internal error","code":"INTERNAL"}}}`)
+	}
+	writeRaw(w, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+var (
+	prefix = []byte(`{"data":`)
+	suffix = []byte(`}`)
+)
+
+// WriteData writes an upstream JSON body in the envelope without decoding
+// it: {"data":<body>}.
+func WriteData(w http.ResponseWriter, status int, body []byte) {
+	body = bytes.TrimSpace(body)
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(prefix)+len(body)+len(suffix)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(prefix)
+	w.Write(body)
+	w.Write(suffix)
+}
