@@ -62,7 +62,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("rate_limit", c.RateLimit.Formatted),
 		slog.String("instagram_url", c.InstagramURL),
 		slog.String("instagram_version", c.InstagramVersion),
-		slog.Duration("publish_timeout", c.PublishTimeout),
+		slog.String("publish_timeout", c.PublishTimeout.String()),
 		slog.String("public_url", c.PublicURL),
 		slog.Bool("sandbox", c.Sandbox),
 		slog.String("log_level", c.LogLevel.String()),

@@ -71,7 +71,9 @@ func (r *Router) Resolve(method, rawPath string, query url.Values) (*Match, []st
 			continue
 		}
 		if a.Method != method {
-			allowed = append(allowed, a.Method)
+			if !contains(allowed, a.Method) {
+				allowed = append(allowed, a.Method)
+			}
 			continue
 		}
 		if score > bestScore {

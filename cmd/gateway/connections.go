@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/igconnect/gateway/internal/config"
+	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/normalize"
+)
+
+const connectionsUsage = `usage:
+  gateway connections add --access-token TOKEN|- [--name NAME] [config flags]
+  gateway connections list [config flags]
+  gateway connections rotate ID [config flags]
+  gateway connections delete ID [config flags]
+
+They work directly on the configured store (GATEWAY_DATA_DIR, or GATEWAY_REDIS_URL).
+With --access-token -, the token is read from standard input.`
+
+// connectionsCmd runs `gateway connections …`, printing the admin API's
+// envelopes.
+func connectionsCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, connectionsUsage)
+		return errors.New("connections: a subcommand is required")
+	}
+	sub, args := args[0], args[1:]
+	fs := config.FlagSet("gateway connections "+sub, getenv, stderr)
+	token := fs.String("access-token", "", "Instagram access token (add); - reads it from standard input")
+	name := fs.String("name", "", "connection name (add)")
+	// Positional ID first or last: gateway connections rotate ID [flags].
+	var id string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if id == "" && fs.NArg() > 0 {
+		id = fs.Arg(0)
+	}
+	cfg, err := config.Load(fs)
+	if err != nil {
+		return err
+	}
+	d, err := wire(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	svc := d.connections
+
+	var out any
+	switch sub {
+	case "add":
+		t := *token
+		if t == "-" {
+			line, err := bufio.NewReader(stdin).ReadString('\n')
+			if err != nil && !errors.Is(err, io.EOF) {
+				return err
+			}
+			t = strings.TrimSpace(line)
+		}
+		out, err = svc.Create(ctx, t, *name)
+	case "list":
+		out, err = svc.List(ctx)
+	case "rotate", "delete":
+		if id == "" {
+			return fmt.Errorf("connections %s: a connection ID is required", sub)
+		}
+		if sub == "rotate" {
+			out, err = svc.Rotate(ctx, id)
+		} else {
+			err = svc.Delete(ctx, id)
+			out = map[string]any{"id": id, "deleted": true}
+		}
+	default:
+		fmt.Fprintln(stderr, connectionsUsage)
+		return fmt.Errorf("connections: unknown subcommand %q", sub)
+	}
+	if err != nil {
+		_, env := normalize.ErrorEnvelopeOf(err)
+		b, _ := json.Marshal(env)
+		fmt.Fprintln(stdout, string(b))
+		return fmt.Errorf("connections %s: %s", sub, connectors.ErrorMessage(err))
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(normalize.Envelope{Data: out})
+}

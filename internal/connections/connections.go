@@ -1,0 +1,171 @@
+// Package connections manages connections: creating one checks its token
+// upstream, seals it and issues an API key; authenticating finds a
+// connection by its key. The admin API and the CLI both use it.
+package connections
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/secret"
+	"github.com/igconnect/gateway/internal/store"
+)
+
+// Limits on what a connection may be created with.
+const (
+	MaxTokenLength = 4096
+	MaxNameLength  = 100
+)
+
+// Service manages connections of one connector.
+type Service struct {
+	Store     store.Store
+	Sealer    *secret.Sealer
+	Connector connectors.Connector
+	Now       func() time.Time
+}
+
+// New returns a service.
+func New(st store.Store, sealer *secret.Sealer, c connectors.Connector) *Service {
+	return &Service{Store: st, Sealer: sealer, Connector: c, Now: time.Now}
+}
+
+func validToken(t string) error {
+	if t == "" {
+		return connectors.Errorf(connectors.CodeBadRequest, "access_token is required")
+	}
+	if len(t) > MaxTokenLength {
+		return connectors.Errorf(connectors.CodeBadRequest, "access_token is longer than %d characters", MaxTokenLength)
+	}
+	if strings.IndexFunc(t, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0 {
+		return connectors.Errorf(connectors.CodeBadRequest, "access_token contains spaces or control characters")
+	}
+	return nil
+}
+
+func validName(n string) error {
+	if len([]rune(n)) > MaxNameLength {
+		return connectors.Errorf(connectors.CodeBadRequest, "name is longer than %d characters", MaxNameLength)
+	}
+	if strings.IndexFunc(n, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return connectors.Errorf(connectors.CodeBadRequest, "name contains control characters")
+	}
+	return nil
+}
+
+// Create checks token upstream and stores a new connection. The answer holds
+// the API key, shown this once. A token upstream rejects stores nothing.
+func (s *Service) Create(ctx context.Context, token, name string) (connectors.ConnectionView, error) {
+	if err := validToken(token); err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	name = strings.TrimSpace(name)
+	if err := validName(name); err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	who, err := s.Connector.Identify(ctx, token)
+	if err != nil {
+		var e *connectors.Error
+		if errors.As(err, &e) && (e.Code == connectors.CodeUpstreamTokenInvalid || e.Code == connectors.CodeBadRequest || e.Code == connectors.CodeForbidden || e.Code == connectors.CodeNotFound) {
+			return connectors.ConnectionView{}, &connectors.Error{
+				Code: connectors.CodeBadRequest, Message: "Instagram rejected the access token: " + strings.TrimPrefix(e.Message, "Instagram: "),
+				Upstream: e.Upstream, Err: e,
+			}
+		}
+		return connectors.ConnectionView{}, err
+	}
+	id, err := secret.NewID()
+	if err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	key, err := secret.NewAPIKey()
+	if err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	sealed, err := s.Sealer.Seal(id, token)
+	if err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	c := &connectors.Connection{
+		ID: id, Name: name, InstagramUserID: who.UserID, Username: who.Username,
+		CreatedAt: s.Now().UTC().Truncate(time.Millisecond), KeyHash: secret.HashAPIKey(key), EncryptedToken: sealed,
+	}
+	if err := s.Store.Create(ctx, c); err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	v := c.View()
+	v.APIKey = key
+	return v, nil
+}
+
+// List returns every connection's view.
+func (s *Service) List(ctx context.Context) ([]connectors.ConnectionView, error) {
+	list, err := s.Store.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]connectors.ConnectionView, 0, len(list))
+	for _, c := range list {
+		out = append(out, c.View())
+	}
+	return out, nil
+}
+
+// Get returns one connection's view.
+func (s *Service) Get(ctx context.Context, id string) (connectors.ConnectionView, error) {
+	c, err := s.Store.Get(ctx, id)
+	if err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	return c.View(), nil
+}
+
+// Rotate issues a new API key; the old one stops working at once.
+func (s *Service) Rotate(ctx context.Context, id string) (connectors.ConnectionView, error) {
+	key, err := secret.NewAPIKey()
+	if err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	if err := s.Store.Rotate(ctx, id, secret.HashAPIKey(key)); err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	v, err := s.Get(ctx, id)
+	if err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	v.APIKey = key
+	return v, nil
+}
+
+// Delete removes a connection.
+func (s *Service) Delete(ctx context.Context, id string) error {
+	return s.Store.Delete(ctx, id)
+}
+
+// ErrInvalidKey answers a missing, unknown, rotated or revoked key.
+var ErrInvalidKey = connectors.Errorf(connectors.CodeInvalidAPIToken, "missing or invalid API key: pass it as api_token, X-API-Key or Authorization: Bearer")
+
+// Authenticate finds the connection of an API key: one store read.
+func (s *Service) Authenticate(ctx context.Context, key string) (*connectors.Connection, error) {
+	if !secret.LooksLikeAPIKey(key) {
+		return nil, ErrInvalidKey
+	}
+	c, err := s.Store.ByKeyHash(ctx, secret.HashAPIKey(key))
+	if errors.Is(err, connectors.ErrNotFound) {
+		return nil, ErrInvalidKey
+	}
+	return c, err
+}
+
+// Token opens a connection's upstream token.
+func (s *Service) Token(c *connectors.Connection) (string, error) {
+	t, err := s.Sealer.Open(c.ID, c.EncryptedToken)
+	if err != nil {
+		return "", connectors.Wrap(err, connectors.CodeInternal, "stored token cannot be decrypted")
+	}
+	return t, nil
+}

@@ -1,0 +1,91 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/normalize"
+)
+
+// resolve matches the path to an action (404, 405 or 400 for a bad ID).
+func (s *Server) resolve(c *gin.Context) {
+	m, allowed, err := s.router.Resolve(c.Request.Method, strings.TrimPrefix(c.Request.URL.EscapedPath(), "/"+s.opts.Connector.Name()), c.Request.URL.Query())
+	if err != nil {
+		if allowed != nil {
+			c.Set(keyAllowed, allowed)
+		}
+		s.fail(c, err)
+		return
+	}
+	c.Set(keyMatch, m)
+}
+
+// apiKey reads the key from api_token, X-API-Key or Authorization: Bearer.
+func apiKey(r *http.Request) string {
+	if k := r.URL.Query().Get("api_token"); k != "" {
+		return k
+	}
+	if k := r.Header.Get("X-API-Key"); k != "" {
+		return k
+	}
+	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "Bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// authenticate finds the caller's connection by its API key.
+func (s *Server) authenticate(c *gin.Context) {
+	conn, err := s.opts.Connections.Authenticate(c.Request.Context(), apiKey(c.Request))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Set(keyConnection, conn)
+}
+
+// invoke validates the call, performs it upstream and writes the envelope.
+func (s *Server) invoke(c *gin.Context) {
+	m := matchOf(c)
+	conn := connectionOf(c)
+	q := c.Request.URL.Query()
+	query, err := connectors.BuildQuery(m.Action, q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	call := &connectors.Call{Action: m.Action, Format: m.Format, Version: m.Version, Params: m.Params, Query: query, UserID: conn.InstagramUserID}
+	if m.Action.Body != nil {
+		raw, err := io.ReadAll(c.Request.Body)
+		if err != nil {
+			s.fail(c, bodyError(err))
+			return
+		}
+		if call.Body, err = m.Action.Body(raw); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if call.Token, err = s.opts.Connections.Token(conn); err != nil {
+		s.fail(c, err)
+		return
+	}
+	resp, err := s.opts.Connector.Invoke(c.Request.Context(), call)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !m.Action.Paged {
+		normalize.WriteData(c.Writer, http.StatusOK, resp.Body)
+		return
+	}
+	normalize.WritePaged(c.Writer, http.StatusOK, resp.Body, &normalize.Linker{
+		Base:  normalize.BaseURL(c.Request, s.opts.PublicURL),
+		Path:  c.Request.URL.EscapedPath(),
+		Query: q,
+	})
+}

@@ -1,0 +1,123 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/normalize"
+	"github.com/igconnect/gateway/internal/secret"
+)
+
+var errAdmin = connectors.Errorf(connectors.CodeInvalidAdminToken, "missing or invalid admin token: send Authorization: Bearer $GATEWAY_ADMIN_TOKEN")
+
+// adminAuth checks the admin bearer token in constant time. With no admin
+// token configured, everyone is refused.
+func (s *Server) adminAuth(c *gin.Context) {
+	h := c.GetHeader("Authorization")
+	if s.opts.AdminToken == "" || len(h) < 8 || !strings.EqualFold(h[:7], "Bearer ") || !secret.Equal(strings.TrimSpace(h[7:]), s.opts.AdminToken) {
+		s.fail(c, errAdmin)
+		return
+	}
+	c.Next()
+}
+
+// createRequest is the body of POST /admin/connections.
+type createRequest struct {
+	AccessToken string `json:"access_token"`
+	Name        string `json:"name"`
+}
+
+func (s *Server) createConnection(c *gin.Context) {
+	raw, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		s.fail(c, bodyError(err))
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var req createRequest
+	if err := dec.Decode(&req); err != nil {
+		s.fail(c, connectors.Errorf(connectors.CodeBadRequest, `the body must be {"access_token":"…","name":"optional"}`))
+		return
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		s.fail(c, connectors.Errorf(connectors.CodeBadRequest, "unexpected data after the JSON object"))
+		return
+	}
+	v, err := s.opts.Connections.Create(c.Request.Context(), req.AccessToken, req.Name)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Set(keyConnection, &connectors.Connection{ID: v.ID})
+	normalize.WriteJSON(c.Writer, http.StatusCreated, v)
+}
+
+func (s *Server) listConnections(c *gin.Context) {
+	list, err := s.opts.Connections.List(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	normalize.WriteJSON(c.Writer, http.StatusOK, list)
+}
+
+var connIDRe = regexp.MustCompile(`^conn_[0-9a-f]{20}$`)
+
+// connID returns the :id parameter, or fails with 404 for an ID no
+// connection can have.
+func (s *Server) connID(c *gin.Context) (string, bool) {
+	id := c.Param("id")
+	if !connIDRe.MatchString(id) {
+		s.fail(c, connectors.ErrNotFound)
+		return "", false
+	}
+	c.Set(keyConnection, &connectors.Connection{ID: id})
+	return id, true
+}
+
+func (s *Server) getConnection(c *gin.Context) {
+	id, ok := s.connID(c)
+	if !ok {
+		return
+	}
+	v, err := s.opts.Connections.Get(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	normalize.WriteJSON(c.Writer, http.StatusOK, v)
+}
+
+func (s *Server) rotateConnection(c *gin.Context) {
+	id, ok := s.connID(c)
+	if !ok {
+		return
+	}
+	v, err := s.opts.Connections.Rotate(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	normalize.WriteJSON(c.Writer, http.StatusOK, v)
+}
+
+func (s *Server) deleteConnection(c *gin.Context) {
+	id, ok := s.connID(c)
+	if !ok {
+		return
+	}
+	if err := s.opts.Connections.Delete(c.Request.Context(), id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	normalize.WriteJSON(c.Writer, http.StatusOK, gin.H{"id": id, "deleted": true})
+}

@@ -1,0 +1,121 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/igconnect/gateway/internal/connectors"
+)
+
+// Context keys of a request's state.
+const (
+	keyRequestID  = "gw.request_id"
+	keyMatch      = "gw.match"
+	keyConnection = "gw.connection"
+	keyError      = "gw.error"
+	keyAllowed    = "gw.allowed"
+	keyUpstream   = "gw.upstream_calls"
+)
+
+var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._:\-]{1,128}$`)
+
+// requestID keeps the caller's X-Request-ID when it is sane, or makes one.
+func (s *Server) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if !requestIDRe.MatchString(id) {
+		b := make([]byte, 12)
+		rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	c.Set(keyRequestID, id)
+	c.Header("X-Request-ID", id)
+	c.Next()
+}
+
+// accessLog writes one JSON line per request. It logs the path, never the
+// query (it may carry api_token) nor any header.
+func (s *Server) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	attrs := []slog.Attr{
+		slog.String("request_id", c.GetString(keyRequestID)),
+		slog.String("method", c.Request.Method),
+		slog.String("path", c.Request.URL.Path),
+		slog.Int("status", c.Writer.Status()),
+		slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
+	}
+	if m := matchOf(c); m != nil {
+		attrs = append(attrs, slog.String("action", m.Action.OperationID), slog.String("format", string(m.Format)))
+	}
+	if conn := connectionOf(c); conn != nil {
+		attrs = append(attrs, slog.String("connection_id", conn.ID))
+	}
+	level := slog.LevelInfo
+	if v, ok := c.Get(keyError); ok {
+		err := v.(error)
+		e := connectors.AsError(err)
+		attrs = append(attrs, slog.String("error_code", e.Code))
+		if e.Code == connectors.CodeInternal || e.Code == connectors.CodeUnavailable || e.Code == connectors.CodeUpstreamError {
+			// Causes are ours (no secrets): they help an operator.
+			attrs = append(attrs, slog.String("error", err.Error()))
+			level = slog.LevelWarn
+		}
+		if e.Upstream != nil {
+			attrs = append(attrs, slog.Int("upstream_code", e.Upstream.Code))
+		}
+	}
+	s.log.LogAttrs(c.Request.Context(), level, "request", attrs...)
+}
+
+// recovery turns a panic into a 500 envelope; it logs the panic's value
+// type only, never request data.
+func (s *Server) recovery(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			s.log.Error("panic", slog.String("request_id", c.GetString(keyRequestID)), slog.Any("panic", r))
+			s.fail(c, connectors.Errorf(connectors.CodeInternal, "internal error"))
+		}
+	}()
+	c.Next()
+}
+
+// capBody limits every body to MaxBody.
+func capBody(c *gin.Context) {
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
+	}
+	c.Next()
+}
+
+// bodyError turns a body read error into 413 or 400.
+func bodyError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return connectors.Errorf(connectors.CodePayloadTooLarge, "the body is larger than %d bytes", MaxBody)
+	}
+	return connectors.Errorf(connectors.CodeBadRequest, "the body could not be read")
+}
+
+func matchOf(c *gin.Context) *connectors.Match {
+	if v, ok := c.Get(keyMatch); ok {
+		return v.(*connectors.Match)
+	}
+	return nil
+}
+
+func connectionOf(c *gin.Context) *connectors.Connection {
+	if v, ok := c.Get(keyConnection); ok {
+		return v.(*connectors.Connection)
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+// Package server is the gateway's HTTP layer: routes, the action pipeline
+// (resolve → auth → limit → invoke → normalize), the admin API and the
+// operational endpoints.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/igconnect/gateway/internal/connections"
+	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/limits"
+	"github.com/igconnect/gateway/internal/normalize"
+)
+
+// MaxBody caps every request body (1 MiB).
+const MaxBody = 1 << 20
+
+// Options are the server's dependencies.
+type Options struct {
+	Connections *connections.Service
+	Connector   connectors.Connector
+	Limiter     *limits.Limiter
+	AdminToken  string
+	// PublicURL, when set, is the base of every link the gateway writes.
+	PublicURL string
+	Logger    *slog.Logger
+	// Ready tells whether the store and limiter answer (for /readyz).
+	Ready func(context.Context) error
+}
+
+// Server is the gateway's http.Handler.
+type Server struct {
+	opts   Options
+	router *connectors.Router
+	engine *gin.Engine
+	log    *slog.Logger
+}
+
+// New returns the server with every route registered.
+func New(opts Options) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		opts:   opts,
+		router: connectors.NewRouter(opts.Connector.Actions(), opts.Connector.DefaultVersion()),
+		engine: gin.New(),
+		log:    opts.Logger,
+	}
+	e := s.engine
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	e.Use(s.requestID, s.accessLog, s.recovery, capBody)
+	e.NoRoute(func(c *gin.Context) {
+		s.fail(c, connectors.Errorf(connectors.CodeNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	e.NoMethod(func(c *gin.Context) {
+		s.fail(c, connectors.Errorf(connectors.CodeMethodNotAllowed, "method %s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
+	})
+
+	e.GET("/healthz", func(c *gin.Context) { normalize.WriteJSON(c.Writer, http.StatusOK, gin.H{"status": "ok"}) })
+	e.GET("/readyz", s.readyz)
+
+	admin := e.Group("/admin", s.adminAuth)
+	admin.POST("/connections", s.createConnection)
+	admin.GET("/connections", s.listConnections)
+	admin.GET("/connections/:id", s.getConnection)
+	admin.POST("/connections/:id/rotate", s.rotateConnection)
+	admin.DELETE("/connections/:id", s.deleteConnection)
+
+	limit := opts.Limiter.Middleware(func(c *gin.Context) string { return connectionOf(c).ID }, s.fail)
+	e.Any("/"+opts.Connector.Name()+"/*path", s.resolve, s.authenticate, limit, s.invoke)
+	return s
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// fail writes err's envelope and stops the chain.
+func (s *Server) fail(c *gin.Context, err error) {
+	c.Set(keyError, err)
+	if e := connectors.AsError(err); e.Code == connectors.CodeMethodNotAllowed {
+		if allowed, ok := c.Get(keyAllowed); ok {
+			c.Header("Allow", connectors.AllowHeader(allowed.([]string)))
+		}
+	}
+	normalize.WriteError(c.Writer, err)
+	c.Abort()
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	if s.opts.Ready != nil {
+		if err := s.opts.Ready(c.Request.Context()); err != nil {
+			s.fail(c, connectors.Wrap(err, connectors.CodeUnavailable, "store or limiter unavailable"))
+			return
+		}
+	}
+	normalize.WriteJSON(c.Writer, http.StatusOK, gin.H{"status": "ready"})
+}
