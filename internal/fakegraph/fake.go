@@ -142,6 +142,13 @@ func New() *Server {
 	}
 }
 
+// SetProcessingTime changes ProcessingTime while the fake serves.
+func (s *Server) SetProcessingTime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ProcessingTime = d
+}
+
 // Requests is the number of requests the fake has received.
 func (s *Server) Requests() int64 { return s.requests.Load() }
 

@@ -211,7 +211,7 @@ func TestPublishTimeoutAndCreationID(t *testing.T) {
 	}
 	// creation_id of a container still in progress: upstream refuses (9007).
 	c.PublishTimeout = 2 * time.Second
-	f.ProcessingTime = time.Hour
+	f.SetProcessingTime(time.Hour)
 	resp, err := c.Client.Post(ctx, "/v21.0/"+fakegraph.DemoUserID+"/media", map[string][]string{"image_url": {"https://example.com/x.jpg"}}, fakegraph.DemoToken)
 	if err != nil {
 		t.Fatal(err)
