@@ -1,0 +1,118 @@
+package connections
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/connectors/instagram"
+	"github.com/igconnect/gateway/internal/fakegraph"
+	"github.com/igconnect/gateway/internal/secret"
+	"github.com/igconnect/gateway/internal/store/boltstore"
+)
+
+func newService(t *testing.T) (*Service, *fakegraph.Server) {
+	t.Helper()
+	f := fakegraph.New()
+	f.Seed()
+	up := httptest.NewServer(f)
+	t.Cleanup(up.Close)
+	st, err := boltstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sealer, _ := secret.NewSealer(bytes.Repeat([]byte{3}, 32))
+	c := instagram.New(&instagram.Client{BaseURL: up.URL, HTTP: instagram.NewHTTPClient(5 * time.Second)}, "v21.0", time.Second)
+	return New(st, sealer, c), f
+}
+
+func TestCreateAuthenticate(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	v, err := s.Create(ctx, fakegraph.DemoToken, "  shop  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Name != "shop" || v.InstagramUserID != fakegraph.DemoUserID || v.Username != "sandbox_creator" || !secret.LooksLikeAPIKey(v.APIKey) {
+		t.Fatalf("%+v", v)
+	}
+	c, err := s.Authenticate(ctx, v.APIKey)
+	if err != nil || c.ID != v.ID {
+		t.Fatalf("%+v %v", c, err)
+	}
+	if bytes.Contains(c.EncryptedToken, []byte(fakegraph.DemoToken)) || c.KeyHash == v.APIKey {
+		t.Fatal("secret stored in clear")
+	}
+	tok, err := s.Token(c)
+	if err != nil || tok != fakegraph.DemoToken {
+		t.Fatalf("Token = %v", err)
+	}
+	for _, k := range []string{"", "igw_x", v.APIKey[:len(v.APIKey)-1] + "A", strings.ToUpper(v.APIKey)} {
+		if _, err := s.Authenticate(ctx, k); !errors.Is(err, ErrInvalidKey) {
+			t.Errorf("Authenticate(%q) = %v", k, err)
+		}
+	}
+}
+
+func TestCreateRejects(t *testing.T) {
+	s, f := newService(t)
+	ctx := context.Background()
+	tests := []struct {
+		name, token, conn string
+		upstream          bool
+	}{
+		{"empty", "", "", false},
+		{"too long", strings.Repeat("a", MaxTokenLength+1), "", false},
+		{"whitespace", "IGAA abc", "", false},
+		{"control", "IGAA\x00", "", false},
+		{"long name", fakegraph.DemoToken, strings.Repeat("n", MaxNameLength+1), false},
+		{"unknown token", "IGAAunknown", "", true},
+		{"expired token", fakegraph.ExpiredToken, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := f.Requests()
+			_, err := s.Create(ctx, tt.token, tt.conn)
+			if connectors.ErrorCode(err) != connectors.CodeBadRequest {
+				t.Fatalf("err = %v", err)
+			}
+			if (f.Requests() != before) != tt.upstream {
+				t.Fatalf("upstream called: %v", f.Requests() != before)
+			}
+			if strings.Contains(err.Error(), tt.token) && tt.token != "" {
+				t.Fatal("token in error")
+			}
+			if list, _ := s.List(ctx); len(list) != 0 {
+				t.Fatal("a connection was stored")
+			}
+		})
+	}
+}
+
+func TestRotateDelete(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	v, _ := s.Create(ctx, fakegraph.DemoToken, "")
+	r, err := s.Rotate(ctx, v.ID)
+	if err != nil || r.APIKey == v.APIKey {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, v.APIKey); !errors.Is(err, ErrInvalidKey) {
+		t.Fatal("old key works")
+	}
+	if err := s.Delete(ctx, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, r.APIKey); !errors.Is(err, ErrInvalidKey) {
+		t.Fatal("deleted key works")
+	}
+	if _, err := s.Rotate(ctx, v.ID); !errors.Is(err, connectors.ErrNotFound) {
+		t.Fatal(err)
+	}
+}
