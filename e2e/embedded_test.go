@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -46,17 +45,7 @@ func TestEmbeddedSurvivesRestart(t *testing.T) {
 
 func TestSandbox(t *testing.T) {
 	g := startGateway(t, map[string]string{"GATEWAY_DATA_DIR": t.TempDir()}, "--sandbox")
-	var key string
-	for range 100 {
-		if m := regexp.MustCompile(`export KEY=(\S+)`).FindStringSubmatch(g.stdout.String()); m != nil {
-			key = m[1]
-			break
-		}
-		call(t, "GET", g.URL+"/healthz", nil)
-	}
-	if key == "" {
-		t.Fatalf("no key printed: %s", g.stdout)
-	}
+	key := sandboxKey(t, g)
 	if !strings.Contains(g.stdout.String(), `curl -s "$GW/instagram/v21.0/me?api_token=$KEY"`) {
 		t.Fatalf("no curl line: %s", g.stdout)
 	}

@@ -11,10 +11,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/igconnect/gateway/internal/fakegraph"
+	"github.com/igconnect/gateway/internal/fakegraph/fakegraphtest"
 )
 
 var binary string
@@ -155,12 +156,21 @@ func (g *gateway) kill() {
 // startFake serves the fake Graph API on loopback.
 func startFake(t *testing.T) (*fakegraph.Server, string) {
 	t.Helper()
-	f := fakegraph.New()
-	f.ProcessingTime = 50 * time.Millisecond
-	f.Seed()
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return f, srv.URL
+	return fakegraphtest.Start(t, 50*time.Millisecond)
+}
+
+// sandboxKey waits for a sandbox gateway to print its demo key.
+func sandboxKey(t *testing.T, g *gateway) string {
+	t.Helper()
+	re := regexp.MustCompile(`export KEY=(\S+)`)
+	for range 200 {
+		if m := re.FindStringSubmatch(g.stdout.String()); m != nil {
+			return m[1]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no key printed: %s", g.stdout)
+	return ""
 }
 
 type answer struct {

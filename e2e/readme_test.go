@@ -36,14 +36,7 @@ func TestReadmeCurlLines(t *testing.T) {
 		t.Fatalf("found only %d curl lines in the README", len(lines))
 	}
 	g := startGateway(t, map[string]string{"GATEWAY_DATA_DIR": t.TempDir(), "GATEWAY_ADMIN_TOKEN": adminToken}, "--sandbox")
-	var key string
-	for range 200 {
-		if m := regexp.MustCompile(`export KEY=(\S+)`).FindStringSubmatch(g.stdout.String()); m != nil {
-			key = m[1]
-			break
-		}
-		call(t, "GET", g.URL+"/healthz", nil)
-	}
+	key := sandboxKey(t, g)
 	dir := t.TempDir()
 	var script strings.Builder
 	script.WriteString("set -eu\n")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -12,23 +11,21 @@ import (
 	"github.com/igconnect/gateway/internal/connectors"
 	"github.com/igconnect/gateway/internal/connectors/instagram"
 	"github.com/igconnect/gateway/internal/fakegraph"
+	"github.com/igconnect/gateway/internal/fakegraph/fakegraphtest"
 	"github.com/igconnect/gateway/internal/secret"
 	"github.com/igconnect/gateway/internal/store/boltstore"
 )
 
 func newService(t *testing.T) (*Service, *fakegraph.Server) {
 	t.Helper()
-	f := fakegraph.New()
-	f.Seed()
-	up := httptest.NewServer(f)
-	t.Cleanup(up.Close)
+	f, upURL := fakegraphtest.Start(t, 10*time.Millisecond)
 	st, err := boltstore.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	sealer, _ := secret.NewSealer(bytes.Repeat([]byte{3}, 32))
-	c := instagram.New(&instagram.Client{BaseURL: up.URL, HTTP: instagram.NewHTTPClient(5 * time.Second)}, "v21.0", time.Second)
+	c := instagram.New(&instagram.Client{BaseURL: upURL, HTTP: instagram.NewHTTPClient(5 * time.Second)}, "v21.0", time.Second)
 	return New(st, sealer, c), f
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/igconnect/gateway/internal/connections"
 	"github.com/igconnect/gateway/internal/connectors/instagram"
 	"github.com/igconnect/gateway/internal/fakegraph"
+	"github.com/igconnect/gateway/internal/fakegraph/fakegraphtest"
 	"github.com/igconnect/gateway/internal/limits"
 	"github.com/igconnect/gateway/internal/secret"
 	"github.com/igconnect/gateway/internal/store/boltstore"
@@ -33,18 +34,14 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	fake := fakegraph.New()
-	fake.ProcessingTime = 20 * time.Millisecond
-	fake.Seed()
-	up := httptest.NewServer(fake)
-	t.Cleanup(up.Close)
+	fake, upURL := fakegraphtest.Start(t, 20*time.Millisecond)
 	st, err := boltstore.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	sealer, _ := secret.NewSealer(bytes.Repeat([]byte{1}, 32))
-	conn := instagram.New(&instagram.Client{BaseURL: up.URL, HTTP: instagram.NewHTTPClient(5 * time.Second)}, "v21.0", 2*time.Second)
+	conn := instagram.New(&instagram.Client{BaseURL: upURL, HTTP: instagram.NewHTTPClient(5 * time.Second)}, "v21.0", 2*time.Second)
 	conn.PollInterval = 10 * time.Millisecond
 	svc := connections.New(st, sealer, conn)
 	srv := New(Options{

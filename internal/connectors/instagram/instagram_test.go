@@ -3,23 +3,19 @@ package instagram
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/igconnect/gateway/internal/connectors"
 	"github.com/igconnect/gateway/internal/fakegraph"
+	"github.com/igconnect/gateway/internal/fakegraph/fakegraphtest"
 )
 
 func newConnector(t *testing.T) (*Connector, *fakegraph.Server) {
 	t.Helper()
-	f := fakegraph.New()
-	f.ProcessingTime = 30 * time.Millisecond
-	f.Seed()
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	c := New(&Client{BaseURL: srv.URL, HTTP: NewHTTPClient(5 * time.Second)}, "v21.0", 2*time.Second)
+	f, url := fakegraphtest.Start(t, 30*time.Millisecond)
+	c := New(&Client{BaseURL: url, HTTP: NewHTTPClient(5 * time.Second)}, "v21.0", 2*time.Second)
 	c.PollInterval = 10 * time.Millisecond
 	c.MaxPollInterval = 50 * time.Millisecond
 	connectors.NewRouter(c.Actions(), c.Version)
