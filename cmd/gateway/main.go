@@ -1,5 +1,18 @@
 // Command gateway is the Instagram connector gateway.
 //
+//	@title						Instagram (connector gateway)
+//	@version					1.0
+//	@description				Get your Instagram profile and media, and publish photos, videos, reels, stories and carousels, through a rate-limited connector gateway. Each connection holds one Instagram professional account's token; its API key is all a flow needs.
+//	@contact.name				Connector gateway maintainers
+//	@contact.url				https://github.com/igconnect/gateway
+//	@BasePath					/instagram/v21.0
+//	@schemes					https http
+//	@x-ms-connector-metadata	[{"propertyName":"Website","propertyValue":"https://www.instagram.com"},{"propertyName":"Privacy policy","propertyValue":"https://privacycenter.instagram.com/policy"},{"propertyName":"Categories","propertyValue":"Social Media;Marketing"}]
+//	@securityDefinitions.apikey	apiKey
+//	@in							header
+//	@name						X-API-Key
+//	@description				The connection's API key (igw_…), issued by the gateway's admin.
+//
 //	gateway [flags]                      serve (embedded store, or Redis with --redis-url)
 //	gateway --sandbox                    serve with a built-in fake Instagram and a demo connection
 //	gateway connections add|list|rotate|delete [flags]

@@ -31,10 +31,14 @@ const (
 // UpstreamDetail is the part of a Graph API error object that the contract
 // passes on to callers. It never holds a token.
 type UpstreamDetail struct {
-	Code         int    `json:"code"`
-	Type         string `json:"type,omitempty"`
-	ErrorSubcode int    `json:"error_subcode,omitempty"`
-	FBTraceID    string `json:"fbtrace_id,omitempty"`
+	// The Graph API error code (190, 100, 4, …).
+	Code int `json:"code" extensions:"x-ms-summary=Instagram code"`
+	// The Graph API error type (OAuthException, …).
+	Type string `json:"type,omitempty" extensions:"x-ms-summary=Instagram type"`
+	// The Graph API error subcode.
+	ErrorSubcode int `json:"error_subcode,omitempty" extensions:"x-ms-summary=Instagram subcode"`
+	// Instagram's trace ID, for Meta's support.
+	FBTraceID string `json:"fbtrace_id,omitempty" extensions:"x-ms-summary=Trace ID"`
 }
 
 // Error is an error with a contract code and a message safe to show to the

@@ -12,28 +12,32 @@ import (
 	"github.com/igconnect/gateway/internal/connectors"
 )
 
-// Envelope is every successful answer: {"data": …}. NextLink is set where a
-// next page exists (Power Automate's x-ms-pageable reads it at the root).
+// Envelope is every successful answer: {"data": …}.
 type Envelope struct {
-	Data     any    `json:"data"`
-	NextLink string `json:"nextLink,omitempty"`
+	// What Instagram answered.
+	Data any `json:"data" extensions:"x-ms-summary=Data"`
 }
 
 // ErrorBody is the error object inside an error envelope.
 type ErrorBody struct {
-	Message  string                     `json:"message" example:"IG_MEDIA_ID must be a numeric Instagram ID"`
-	Code     string                     `json:"code" example:"BAD_REQUEST"`
-	Upstream *connectors.UpstreamDetail `json:"upstream,omitempty"`
+	// What went wrong, for a person.
+	Message string `json:"message" extensions:"x-ms-summary=Message" example:"IG_MEDIA_ID must be a numeric Instagram ID"`
+	// The gateway's error code, for a program.
+	Code string `json:"code" extensions:"x-ms-summary=Code" example:"BAD_REQUEST"`
+	// Instagram's error, when Instagram caused it.
+	Upstream *connectors.UpstreamDetail `json:"upstream,omitempty" extensions:"x-ms-summary=Instagram error"`
 }
 
 // ErrorData holds the error object.
 type ErrorData struct {
-	Error ErrorBody `json:"error"`
+	// The error.
+	Error ErrorBody `json:"error" extensions:"x-ms-summary=Error"`
 }
 
 // ErrorEnvelope is every error answer: {"data":{"error":{…}}}.
 type ErrorEnvelope struct {
-	Data ErrorData `json:"data"`
+	// The error's envelope.
+	Data ErrorData `json:"data" extensions:"x-ms-summary=Data"`
 }
 
 // statuses is the contract's code→HTTP status table, in one place.
@@ -109,6 +113,12 @@ var (
 	prefix = []byte(`{"data":`)
 	suffix = []byte(`}`)
 )
+
+// WriteGraph writes an upstream JSON body as it is (the Graph-compatible
+// base path).
+func WriteGraph(w http.ResponseWriter, status int, body []byte) {
+	writeRaw(w, status, bytes.TrimSpace(body))
+}
 
 // WriteData writes an upstream JSON body in the envelope without decoding
 // it: {"data":<body>}.

@@ -87,7 +87,7 @@ func TestRewritePaging(t *testing.T) {
 	l := &Linker{Base: "https://gw.example.com", Path: "/instagram/v21.0/me/media",
 		Query: url.Values{"api_token": {"igw_key"}, "limit": {"1"}, "fields": {"id"}, "after": {"old"}}}
 	w := httptest.NewRecorder()
-	WritePaged(w, 200, []byte(upstreamPage), l)
+	WritePaged(w, 200, []byte(upstreamPage), l, true)
 	body := w.Body.String()
 	for _, secret := range []string{"IGAAsecret", "igw_key", "access_token", "api_token", "graph.instagram.com"} {
 		if strings.Contains(body, secret) {
@@ -136,5 +136,17 @@ func BenchmarkRewritePaging(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		RewritePaging([]byte(upstreamPage), l)
+	}
+}
+
+func TestWritePagedUnwrapped(t *testing.T) {
+	w := httptest.NewRecorder()
+	WritePaged(w, 200, []byte(upstreamPage), &Linker{Base: "http://gw", Path: "/instagram/graph/v21.0/me/media"}, false)
+	var doc struct {
+		Data   []any
+		Paging struct{ Next string }
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || len(doc.Data) != 1 || doc.Paging.Next != "http://gw/instagram/graph/v21.0/me/media?after=QUZU" || strings.Contains(w.Body.String(), "IGAAsecret") {
+		t.Fatalf("%s", w.Body)
 	}
 }

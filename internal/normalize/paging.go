@@ -54,34 +54,59 @@ func BaseURL(r *http.Request, public string) string {
 var pagingKey = []byte(`"paging"`)
 
 // WritePaged writes a list answer. A body without paging is copied through;
-// otherwise next and previous become gateway links (cursors kept), and a
-// top-level nextLink is added beside data.
-func WritePaged(w http.ResponseWriter, status int, body []byte, l *Linker) {
+// otherwise next and previous become gateway links (cursors kept). Wrapped,
+// the answer is the envelope with a top-level nextLink beside data;
+// unwrapped (the Graph-compatible base path), it is Instagram's shape.
+func WritePaged(w http.ResponseWriter, status int, body []byte, l *Linker, wrapped bool) {
+	write := WriteData
+	if !wrapped {
+		write = WriteGraph
+	}
 	if !bytes.Contains(body, pagingKey) {
-		WriteData(w, status, body)
+		write(w, status, body)
 		return
 	}
-	out, err := RewritePaging(body, l)
+	doc, next, err := rewrite(body, l)
 	if err != nil {
-		WriteData(w, status, body)
+		write(w, status, body) // not an object: nothing to rewrite
 		return
 	}
-	writeRaw(w, status, out)
+	if !wrapped {
+		writeRaw(w, status, marshal(doc))
+		return
+	}
+	writeRaw(w, status, marshal(struct {
+		Data     map[string]json.RawMessage `json:"data"`
+		NextLink string                     `json:"nextLink,omitempty"`
+	}{doc, next}))
 }
 
 // RewritePaging returns the envelope of a body with Graph paging rewritten.
 func RewritePaging(body []byte, l *Linker) ([]byte, error) {
+	doc, next, err := rewrite(body, l)
+	if err != nil {
+		return nil, err
+	}
+	return marshal(struct {
+		Data     map[string]json.RawMessage `json:"data"`
+		NextLink string                     `json:"nextLink,omitempty"`
+	}{doc, next}), nil
+}
+
+// rewrite returns the body's object with its paging links rewritten, and the
+// next link.
+func rewrite(body []byte, l *Linker) (map[string]json.RawMessage, string, error) {
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	raw, ok := doc["paging"]
 	if !ok {
-		return append(append(append([]byte{}, prefix...), body...), suffix...), nil
+		return doc, "", nil
 	}
 	var paging map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &paging); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var nextLink string
 	for _, k := range []struct{ field, param string }{{"next", "after"}, {"previous", "before"}} {
@@ -105,11 +130,7 @@ func RewritePaging(body []byte, l *Linker) ([]byte, error) {
 		}
 	}
 	doc["paging"] = marshal(paging)
-	out := marshal(struct {
-		Data     map[string]json.RawMessage `json:"data"`
-		NextLink string                     `json:"nextLink,omitempty"`
-	}{doc, nextLink})
-	return out, nil
+	return doc, nextLink, nil
 }
 
 // marshal encodes v without HTML escaping, so links keep their "&".

@@ -13,7 +13,16 @@ import (
 
 // resolve matches the path to an action (404, 405 or 400 for a bad ID).
 func (s *Server) resolve(c *gin.Context) {
-	m, allowed, err := s.router.Resolve(c.Request.Method, strings.TrimPrefix(c.Request.URL.EscapedPath(), "/"+s.opts.Connector.Name()), c.Request.URL.Query())
+	rest := strings.TrimPrefix(c.Request.URL.EscapedPath(), "/"+s.opts.Connector.Name())
+	if s.serveConnectorDefinition(c, rest) {
+		return
+	}
+	if strings.HasPrefix(rest, graphPrefix+"/") {
+		// The Graph-compatible base path: same actions, Instagram's shapes.
+		c.Set(keyGraph, true)
+		rest = rest[len(graphPrefix):]
+	}
+	m, allowed, err := s.router.Resolve(c.Request.Method, rest, c.Request.URL.Query())
 	if err != nil {
 		if allowed != nil {
 			c.Set(keyAllowed, allowed)
@@ -79,13 +88,22 @@ func (s *Server) invoke(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if !m.Action.Paged {
+	wrapped := !c.GetBool(keyGraph)
+	switch {
+	case m.Action.Paged:
+		normalize.WritePaged(c.Writer, http.StatusOK, resp.Body, &normalize.Linker{
+			Base:  normalize.BaseURL(c.Request, s.opts.PublicURL),
+			Path:  c.Request.URL.EscapedPath(),
+			Query: q,
+		}, wrapped)
+	case wrapped:
 		normalize.WriteData(c.Writer, http.StatusOK, resp.Body)
-		return
+	default:
+		normalize.WriteGraph(c.Writer, http.StatusOK, resp.Body)
 	}
-	normalize.WritePaged(c.Writer, http.StatusOK, resp.Body, &normalize.Linker{
-		Base:  normalize.BaseURL(c.Request, s.opts.PublicURL),
-		Path:  c.Request.URL.EscapedPath(),
-		Query: q,
-	})
 }
+
+// graphPrefix starts the Graph-compatible base path: /instagram/graph/v21.0/…
+// answers Instagram's own shapes (no envelope), so that connectors written
+// against graph.instagram.com work by changing host, base path and key.
+const graphPrefix = "/graph"

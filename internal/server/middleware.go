@@ -21,7 +21,7 @@ const (
 	keyConnection = "gw.connection"
 	keyError      = "gw.error"
 	keyAllowed    = "gw.allowed"
-	keyUpstream   = "gw.upstream_calls"
+	keyGraph      = "gw.graph"
 )
 
 var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._:\-]{1,128}$`)

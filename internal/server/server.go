@@ -36,6 +36,8 @@ type Options struct {
 type Server struct {
 	opts   Options
 	router *connectors.Router
+	ops    map[string]gin.HandlerFunc
+	defs   *definitions
 	engine *gin.Engine
 	log    *slog.Logger
 }
@@ -52,6 +54,13 @@ func New(opts Options) *Server {
 		engine: gin.New(),
 		log:    opts.Logger,
 	}
+	s.ops = s.operations()
+	s.checkOperations()
+	defs, err := loadDefinitions()
+	if err != nil {
+		panic("the generated Swagger definition does not parse: " + err.Error())
+	}
+	s.defs = defs
 	e := s.engine
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
@@ -65,6 +74,7 @@ func New(opts Options) *Server {
 
 	e.GET("/healthz", func(c *gin.Context) { normalize.WriteJSON(c.Writer, http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", s.readyz)
+	s.swaggerRoutes(e)
 
 	admin := e.Group("/admin", s.adminAuth)
 	admin.POST("/connections", s.createConnection)
@@ -74,7 +84,7 @@ func New(opts Options) *Server {
 	admin.DELETE("/connections/:id", s.deleteConnection)
 
 	limit := opts.Limiter.Middleware(func(c *gin.Context) string { return connectionOf(c).ID }, s.fail)
-	e.Any("/"+opts.Connector.Name()+"/*path", s.resolve, s.authenticate, limit, s.invoke)
+	e.Any("/"+opts.Connector.Name()+"/*path", s.resolve, s.authenticate, limit, s.dispatch)
 	return s
 }
 

@@ -32,27 +32,28 @@ var mediaTypes = []string{"IMAGE", "VIDEO", "REELS", "STORIES", "CAROUSEL"}
 // PublishRequest is the body of Publish: creation_id alone, or a media URL
 // (or carousel children) with options.
 type PublishRequest struct {
-	// ID of a FINISHED container to publish (upstream step 2 alone).
-	CreationID string `json:"creation_id,omitempty" example:"17889615691921648"`
-	// Public URL of a JPEG image.
-	ImageURL string `json:"image_url,omitempty" example:"https://example.com/photo.jpg"`
-	// Public URL of a video.
-	VideoURL string `json:"video_url,omitempty"`
-	// IMAGE, VIDEO, REELS, STORIES or CAROUSEL (default: IMAGE for an image,
-	// REELS for a video, CAROUSEL with children).
-	MediaType string `json:"media_type,omitempty" enums:"IMAGE,VIDEO,REELS,STORIES,CAROUSEL"`
-	// Caption, at most 2,200 characters.
-	Caption string `json:"caption,omitempty"`
+	// ID of a FINISHED container to publish as it is; send it alone.
+	CreationID string `json:"creation_id,omitempty" extensions:"x-ms-summary=Container ID,x-ms-visibility=advanced" example:"17889615691921648"`
+	// Public URL of a JPEG image to publish.
+	ImageURL string `json:"image_url,omitempty" extensions:"x-ms-summary=Image URL,x-ms-visibility=important" example:"https://example.com/photo.jpg"`
+	// Public URL of a video (MP4 or MOV) to publish.
+	VideoURL string `json:"video_url,omitempty" extensions:"x-ms-summary=Video URL"`
+	// IMAGE, VIDEO, REELS, STORIES or CAROUSEL. Default: IMAGE for an image, REELS for a video, CAROUSEL with children.
+	MediaType string `json:"media_type,omitempty" enums:"IMAGE,VIDEO,REELS,STORIES,CAROUSEL" extensions:"x-ms-summary=Media type"`
+	// The caption, at most 2,200 characters.
+	Caption string `json:"caption,omitempty" extensions:"x-ms-summary=Caption,x-ms-visibility=important" maxLength:"2200"`
 	// Alternative text of an image, at most 1,000 characters.
-	AltText string `json:"alt_text,omitempty"`
-	// Items of a carousel: 2 to 10.
-	Children []PublishChild `json:"children,omitempty"`
+	AltText string `json:"alt_text,omitempty" extensions:"x-ms-summary=Alt text,x-ms-visibility=advanced" maxLength:"1000"`
+	// The items of a carousel: 2 to 10 images or videos.
+	Children []PublishChild `json:"children,omitempty" extensions:"x-ms-summary=Carousel items,x-ms-visibility=advanced" minItems:"2" maxItems:"10"`
 }
 
 // PublishChild is one carousel item: an image or a video URL.
 type PublishChild struct {
-	ImageURL string `json:"image_url,omitempty"`
-	VideoURL string `json:"video_url,omitempty"`
+	// Public URL of an image item.
+	ImageURL string `json:"image_url,omitempty" extensions:"x-ms-summary=Image URL"`
+	// Public URL of a video item.
+	VideoURL string `json:"video_url,omitempty" extensions:"x-ms-summary=Video URL"`
 }
 
 // UnmarshalJSON also accepts a child given as a plain URL string (an image).

@@ -1,0 +1,127 @@
+package instagram
+
+// Shapes of the Instagram Graph API answers, as documented in the Swagger
+// definition. The gateway passes upstream bodies through; these types exist
+// for the definition and for clients generated from it.
+
+// User is an Instagram professional account (Instagram Login).
+type User struct {
+	// The app-scoped ID of the Instagram user.
+	ID string `json:"id" extensions:"x-ms-summary=User ID" example:"17841400000000001"`
+	// The Instagram professional account ID (the one webhooks name).
+	UserID string `json:"user_id,omitempty" extensions:"x-ms-summary=Professional account ID"`
+	// The user's username.
+	Username string `json:"username,omitempty" extensions:"x-ms-summary=Username" example:"sandbox_creator"`
+	// The user's name.
+	Name string `json:"name,omitempty" extensions:"x-ms-summary=Name"`
+	// The account type: BUSINESS or MEDIA_CREATOR.
+	AccountType string `json:"account_type,omitempty" extensions:"x-ms-summary=Account type" example:"BUSINESS"`
+	// The URL of the user's profile picture.
+	ProfilePictureURL string `json:"profile_picture_url,omitempty" extensions:"x-ms-summary=Profile picture URL"`
+	// The number of accounts following the user.
+	FollowersCount int `json:"followers_count,omitempty" extensions:"x-ms-summary=Followers count"`
+	// The number of accounts the user follows.
+	FollowsCount int `json:"follows_count,omitempty" extensions:"x-ms-summary=Follows count"`
+	// The number of media objects the user has published.
+	MediaCount int `json:"media_count,omitempty" extensions:"x-ms-summary=Media count" example:"30"`
+	// The user's biography.
+	Biography string `json:"biography,omitempty" extensions:"x-ms-summary=Biography"`
+	// The website on the user's profile.
+	Website string `json:"website,omitempty" extensions:"x-ms-summary=Website"`
+}
+
+// Owner is the account that owns a media object.
+type Owner struct {
+	// The owner's Instagram user ID.
+	ID string `json:"id" extensions:"x-ms-summary=Owner ID"`
+}
+
+// Media is an Instagram photo, video, reel or carousel album.
+type Media struct {
+	// The media object's ID.
+	ID string `json:"id" extensions:"x-ms-summary=Media ID" example:"17895695668004550"`
+	// The caption, without hashtags of comments.
+	Caption string `json:"caption,omitempty" extensions:"x-ms-summary=Caption"`
+	// The media's type: IMAGE, VIDEO or CAROUSEL_ALBUM.
+	MediaType string `json:"media_type,omitempty" extensions:"x-ms-summary=Media type" example:"IMAGE"`
+	// The surface the media was published on: FEED, REELS, STORY or AD.
+	MediaProductType string `json:"media_product_type,omitempty" extensions:"x-ms-summary=Media product type"`
+	// The media's URL. Omitted when the media holds copyrighted material.
+	MediaURL string `json:"media_url,omitempty" extensions:"x-ms-summary=Media URL"`
+	// The media's permanent URL. Omitted when the media holds copyrighted material.
+	Permalink string `json:"permalink,omitempty" extensions:"x-ms-summary=Permalink"`
+	// The media's shortcode.
+	Shortcode string `json:"shortcode,omitempty" extensions:"x-ms-summary=Shortcode"`
+	// The thumbnail image URL of a video.
+	ThumbnailURL string `json:"thumbnail_url,omitempty" extensions:"x-ms-summary=Thumbnail URL"`
+	// The publishing date, ISO 8601 in UTC.
+	Timestamp string `json:"timestamp,omitempty" extensions:"x-ms-summary=Timestamp" example:"2026-11-24T12:00:00+0000"`
+	// The username of the media's owner.
+	Username string `json:"username,omitempty" extensions:"x-ms-summary=Username"`
+	// The number of likes.
+	LikeCount int `json:"like_count,omitempty" extensions:"x-ms-summary=Like count"`
+	// The number of comments.
+	CommentsCount int `json:"comments_count,omitempty" extensions:"x-ms-summary=Comments count"`
+	// Whether comments are enabled.
+	IsCommentEnabled bool `json:"is_comment_enabled,omitempty" extensions:"x-ms-summary=Comments enabled"`
+	// Whether a reel is also shown in the feed.
+	IsSharedToFeed bool `json:"is_shared_to_feed,omitempty" extensions:"x-ms-summary=Shared to feed"`
+	// The alternative text of an image.
+	AltText string `json:"alt_text,omitempty" extensions:"x-ms-summary=Alt text"`
+	// The media's owner.
+	Owner *Owner `json:"owner,omitempty" extensions:"x-ms-summary=Owner"`
+}
+
+// Cursors mark the first and last item of a page.
+type Cursors struct {
+	// The cursor of the first item of the page.
+	Before string `json:"before,omitempty" extensions:"x-ms-summary=Before cursor"`
+	// The cursor of the last item of the page.
+	After string `json:"after,omitempty" extensions:"x-ms-summary=After cursor"`
+}
+
+// Paging links to the pages around this one, on the gateway.
+type Paging struct {
+	// The cursors of this page.
+	Cursors Cursors `json:"cursors" extensions:"x-ms-summary=Cursors"`
+	// The gateway URL of the next page; absent on the last page.
+	Next string `json:"next,omitempty" extensions:"x-ms-summary=Next page"`
+	// The gateway URL of the previous page; absent on the first page.
+	Previous string `json:"previous,omitempty" extensions:"x-ms-summary=Previous page"`
+}
+
+// MediaList is one page of media objects.
+type MediaList struct {
+	// The media objects of this page.
+	Data []Media `json:"data" extensions:"x-ms-summary=Media"`
+	// Links and cursors to the other pages.
+	Paging *Paging `json:"paging,omitempty" extensions:"x-ms-summary=Paging"`
+}
+
+// PublishResult is the answer of Publish.
+type PublishResult struct {
+	// The ID of the published media object.
+	ID string `json:"id" extensions:"x-ms-summary=Media ID" example:"17920238422030506"`
+}
+
+// PublishingLimitConfig is the publishing quota.
+type PublishingLimitConfig struct {
+	// Posts allowed in the quota's duration.
+	QuotaTotal int `json:"quota_total" extensions:"x-ms-summary=Quota total"`
+	// The quota's duration, in seconds.
+	QuotaDuration int `json:"quota_duration" extensions:"x-ms-summary=Quota duration"`
+}
+
+// PublishingLimit is the account's use of its publishing quota.
+type PublishingLimit struct {
+	// Posts published in the current period.
+	QuotaUsage int `json:"quota_usage" extensions:"x-ms-summary=Quota usage"`
+	// The quota.
+	Config PublishingLimitConfig `json:"config" extensions:"x-ms-summary=Quota"`
+}
+
+// PublishingLimitList is the answer of Get Content Publishing Limit.
+type PublishingLimitList struct {
+	// One entry: the current period.
+	Data []PublishingLimit `json:"data" extensions:"x-ms-summary=Limits"`
+}
