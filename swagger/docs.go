@@ -275,6 +275,32 @@ const docTemplate = `{
                         "description": "Comma-separated fields of each item.",
                         "name": "fields",
                         "in": "query"
+                    },
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "x-ms-summary": "Page size",
+                        "x-ms-visibility": "advanced",
+                        "description": "Items per page, 1 to 100.",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "After cursor",
+                        "x-ms-visibility": "advanced",
+                        "description": "Cursor of the page after this one.",
+                        "name": "after",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Before cursor",
+                        "x-ms-visibility": "advanced",
+                        "description": "Cursor of the page before this one.",
+                        "name": "before",
+                        "in": "query"
                     }
                 ],
                 "responses": {

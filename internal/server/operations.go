@@ -127,6 +127,9 @@ func (s *Server) publish(c *gin.Context) { s.invoke(c) }
 //	@Produce			json
 //	@Param				IG_MEDIA_ID	path		string					true	"The album's ID (digits only)."			extensions(x-ms-summary=Album ID)
 //	@Param				fields		query		string					false	"Comma-separated fields of each item."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
+//	@Param				limit		query		integer					false	"Items per page, 1 to 100."				minimum(1)	maximum(100)	extensions(x-ms-summary=Page size,x-ms-visibility=advanced)
+//	@Param				after		query		string					false	"Cursor of the page after this one."	extensions(x-ms-summary=After cursor,x-ms-visibility=advanced)
+//	@Param				before		query		string					false	"Cursor of the page before this one."	extensions(x-ms-summary=Before cursor,x-ms-visibility=advanced)
 //	@Success			200			{object}	instagram.MediaPage		"The album's items"
 //	@Failure			400			{object}	normalize.ErrorEnvelope	"An ID that is not all digits, or a bad field"
 //	@Failure			401			{object}	normalize.ErrorEnvelope	"A missing or wrong API key"

@@ -319,3 +319,19 @@ func TestReadyz(t *testing.T) {
 		t.Fatal(a.raw)
 	}
 }
+
+// doRaw returns a non-envelope body (a definition).
+func (e *env) doRaw(t *testing.T, method, path string) []byte {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.url+path, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	return raw
+}
