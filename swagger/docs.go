@@ -329,6 +329,9 @@ const docTemplate = `{
                         }
                     }
                 },
+                "x-ms-pageable": {
+                    "nextLinkName": "nextLink"
+                },
                 "x-ms-visibility": "advanced"
             }
         },

@@ -136,6 +136,7 @@ func (s *Server) publish(c *gin.Context) { s.invoke(c) }
 //	@Failure			404			{object}	normalize.ErrorEnvelope	"No such album for this account"
 //	@Security			apiKey
 //	@x-ms-visibility	"advanced"
+//	@x-ms-pageable		{"nextLinkName":"nextLink"}
 //	@Router				/{IG_MEDIA_ID}/children [get]
 func (s *Server) getMediaChildren(c *gin.Context) { s.invoke(c) }
 
