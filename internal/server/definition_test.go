@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -324,5 +325,27 @@ func TestStripComments(t *testing.T) {
 	var v map[string]any
 	if err := json.Unmarshal(stripComments([]byte(in)), &v); err != nil || v["a"] != "http://x//y" {
 		t.Fatalf("%v %v", v, err)
+	}
+}
+
+// swagger-cli (a standard Swagger 2.0 validator) accepts both formats.
+func TestSwaggerCLIValidates(t *testing.T) {
+	cli, err := filepath.Abs("../../tools/node_modules/.bin/swagger-cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(cli); err != nil {
+		t.Fatal("swagger-cli is not installed: npm install --prefix tools (.ci/run does)")
+	}
+	e := newEnv(t)
+	dir := t.TempDir()
+	for _, path := range []string{"/instagram/openapi", "/instagram/definition"} {
+		raw, _ := served(t, e, path)
+		file := filepath.Join(dir, strings.Trim(path, "/")[len("instagram/"):]+".json")
+		os.WriteFile(file, raw, 0o644)
+		out, err := exec.Command(cli, "validate", file).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "is valid") {
+			t.Fatalf("swagger-cli validate %s: %v\n%s", path, err, out)
+		}
 	}
 }
