@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -347,5 +349,21 @@ func TestSwaggerCLIValidates(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), "is valid") {
 			t.Fatalf("swagger-cli validate %s: %v\n%s", path, err, out)
 		}
+	}
+}
+
+func TestSwaggerUI(t *testing.T) {
+	e := newEnv(t)
+	resp, err := http.Get(e.url + "/swagger/index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "swagger-ui") || !strings.Contains(string(body), "doc.json") {
+		t.Fatalf("%d %.200s", resp.StatusCode, body)
+	}
+	if a := e.do(t, "POST", "/instagram/openapi", nil); a.status != 405 || a.header.Get("Allow") != "GET" {
+		t.Fatalf("POST /instagram/openapi: %d %s", a.status, a.raw)
 	}
 }
