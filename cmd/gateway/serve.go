@@ -15,9 +15,6 @@ import (
 	"github.com/igconnect/gateway/internal/server"
 )
 
-// shutdownGrace is how long in-flight requests may take after SIGTERM.
-const shutdownGrace = 30 * time.Second
-
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := config.Parse(args, getenv, stderr)
 	if err != nil {
@@ -87,8 +84,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", slog.String("grace", shutdownGrace.String()))
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	log.Info("shutting down", slog.String("grace", cfg.ShutdownGrace.String()))
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)

@@ -96,7 +96,14 @@ func wire(ctx context.Context, cfg *config.Config) (*deps, error) {
 		d.Close()
 		return nil, err
 	}
-	client := &instagram.Client{BaseURL: cfg.InstagramURL, HTTP: instagram.NewHTTPClient(30 * time.Second)}
+	client := &instagram.Client{
+		BaseURL: cfg.InstagramURL,
+		HTTP: instagram.NewHTTPClientWithTimeouts(instagram.Timeouts{
+			Dial: cfg.UpstreamDialTimeout, TLS: cfg.UpstreamTLSTimeout, Header: cfg.UpstreamHeaderTimeout, Total: cfg.UpstreamTimeout,
+		}),
+		Retries:      cfg.UpstreamRetries,
+		RetryBackoff: 100 * time.Millisecond,
+	}
 	d.connector = instagram.New(client, cfg.InstagramVersion, cfg.PublishTimeout)
 	d.connections = connections.New(d.store, sealer, d.connector)
 	return d, nil

@@ -34,6 +34,13 @@ type Config struct {
 	PublicURL        string
 	Sandbox          bool
 	LogLevel         slog.Level
+
+	UpstreamTimeout       time.Duration
+	UpstreamDialTimeout   time.Duration
+	UpstreamTLSTimeout    time.Duration
+	UpstreamHeaderTimeout time.Duration
+	UpstreamRetries       int
+	ShutdownGrace         time.Duration
 }
 
 // Embedded tells whether the gateway runs without Redis.
@@ -66,6 +73,12 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("public_url", c.PublicURL),
 		slog.Bool("sandbox", c.Sandbox),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.String("upstream_timeout", c.UpstreamTimeout.String()),
+		slog.String("upstream_dial_timeout", c.UpstreamDialTimeout.String()),
+		slog.String("upstream_tls_timeout", c.UpstreamTLSTimeout.String()),
+		slog.String("upstream_header_timeout", c.UpstreamHeaderTimeout.String()),
+		slog.Int("upstream_retries", c.UpstreamRetries),
+		slog.String("shutdown_grace", c.ShutdownGrace.String()),
 	)
 }
 
@@ -142,14 +155,7 @@ var variables = []variable{
 		c.InstagramVersion = v
 		return nil
 	}},
-	{"GATEWAY_PUBLISH_TIMEOUT", "publish-timeout", "60s", "longest wait for a media container to finish", func(c *Config, v string) error {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 || d > 30*time.Minute {
-			return errors.New("must be a duration from 1ms to 30m, for example 60s")
-		}
-		c.PublishTimeout = d
-		return nil
-	}},
+	duration("GATEWAY_PUBLISH_TIMEOUT", "publish-timeout", "60s", "longest wait for a media container to finish", func(c *Config) *time.Duration { return &c.PublishTimeout }),
 	{"GATEWAY_PUBLIC_URL", "public-url", "", "external base URL for paging links behind a proxy; unset: the URL the caller reached", func(c *Config, v string) error {
 		if v == "" {
 			return nil
@@ -172,6 +178,31 @@ var variables = []variable{
 	{"GATEWAY_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(c *Config, v string) error {
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
+	duration("GATEWAY_UPSTREAM_TIMEOUT", "upstream-timeout", "30s", "longest upstream call, body included", func(c *Config) *time.Duration { return &c.UpstreamTimeout }),
+	duration("GATEWAY_UPSTREAM_DIAL_TIMEOUT", "upstream-dial-timeout", "5s", "longest TCP connect to upstream", func(c *Config) *time.Duration { return &c.UpstreamDialTimeout }),
+	duration("GATEWAY_UPSTREAM_TLS_TIMEOUT", "upstream-tls-timeout", "5s", "longest TLS handshake with upstream", func(c *Config) *time.Duration { return &c.UpstreamTLSTimeout }),
+	duration("GATEWAY_UPSTREAM_HEADER_TIMEOUT", "upstream-header-timeout", "20s", "longest wait for upstream's response headers", func(c *Config) *time.Duration { return &c.UpstreamHeaderTimeout }),
+	{"GATEWAY_UPSTREAM_RETRIES", "upstream-retries", "2", "retries of a failed read (never of a write), 0 to 5", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 5 {
+			return errors.New("must be an integer from 0 to 5")
+		}
+		c.UpstreamRetries = n
+		return nil
+	}},
+	duration("GATEWAY_SHUTDOWN_GRACE", "shutdown-grace", "30s", "how long requests in flight may finish after SIGTERM", func(c *Config) *time.Duration { return &c.ShutdownGrace }),
+}
+
+// duration is a variable holding a duration from 1ms to 30m.
+func duration(env, flag, def, usage string, field func(*Config) *time.Duration) variable {
+	return variable{env, flag, def, usage, func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Millisecond || d > 30*time.Minute {
+			return errors.New("must be a duration from 1ms to 30m, for example 30s")
+		}
+		*field(c) = d
+		return nil
+	}}
 }
 
 func versionOK(v string) bool {

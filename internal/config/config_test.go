@@ -54,6 +54,9 @@ func TestInvalid(t *testing.T) {
 		{map[string]string{"GATEWAY_SANDBOX": "maybe"}, "GATEWAY_SANDBOX"},
 		{map[string]string{"GATEWAY_LOG_LEVEL": "loud"}, "GATEWAY_LOG_LEVEL"},
 		{map[string]string{"GATEWAY_PUBLIC_URL": "example.com"}, "GATEWAY_PUBLIC_URL"},
+		{map[string]string{"GATEWAY_UPSTREAM_TIMEOUT": "0s"}, "GATEWAY_UPSTREAM_TIMEOUT"},
+		{map[string]string{"GATEWAY_UPSTREAM_RETRIES": "9"}, "GATEWAY_UPSTREAM_RETRIES"},
+		{map[string]string{"GATEWAY_SHUTDOWN_GRACE": "forever"}, "GATEWAY_SHUTDOWN_GRACE"},
 		{map[string]string{"GATEWAY_DATA_DIR": ""}, ""},
 	}
 	for _, tt := range tests {

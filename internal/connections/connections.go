@@ -161,6 +161,12 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*connectors.Con
 	return c, err
 }
 
+// Cooldown records that upstream throttles c until then (shared by
+// replicas through the store).
+func (s *Service) Cooldown(ctx context.Context, c *connectors.Connection, until time.Time) error {
+	return s.Store.Cooldown(ctx, c.ID, until)
+}
+
 // Token opens a connection's upstream token.
 func (s *Service) Token(c *connectors.Connection) (string, error) {
 	t, err := s.Sealer.Open(c.ID, c.EncryptedToken)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Format is the path format a caller used (LowCodeAPI's two formats).
@@ -129,6 +130,9 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	// Throttle, when set, is how long upstream asks to be left alone (its
+	// usage headers reached 100%): the answer is good, the next calls wait.
+	Throttle time.Duration
 }
 
 // Identity is who an upstream token belongs to.

@@ -12,6 +12,10 @@ type Connection struct {
 	CreatedAt       time.Time `json:"created_at"`
 	KeyHash         string    `json:"key_hash"`
 	EncryptedToken  []byte    `json:"encrypted_token"`
+	// CooldownUntil is set by lookups: until then upstream throttles this
+	// connection and the gateway does not call it. Not persisted with the
+	// record.
+	CooldownUntil time.Time `json:"-"`
 }
 
 // ConnectionView is what the admin API shows of a connection: never a secret.

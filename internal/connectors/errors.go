@@ -49,6 +49,9 @@ type Error struct {
 	Upstream *UpstreamDetail
 	// RetryAfter, in seconds, is set on RATE_LIMITED errors.
 	RetryAfter int
+	// Transient marks an upstream error that upstream says may succeed if
+	// tried again.
+	Transient bool
 	// Err is the internal cause, for logs only; it is never shown to callers
 	// and must hold no secret either.
 	Err error

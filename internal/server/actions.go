@@ -2,8 +2,10 @@ package server
 
 import (
 	"io"
+	"math"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -79,14 +81,29 @@ func (s *Server) invoke(c *gin.Context) {
 			return
 		}
 	}
+	if wait := time.Until(conn.CooldownUntil); wait > 0 {
+		// Upstream throttles this connection: do not call it until then.
+		s.fail(c, &connectors.Error{
+			Code:       connectors.CodeRateLimited,
+			Message:    "Instagram is throttling this connection; the gateway holds its calls until Instagram lets it call again",
+			RetryAfter: int(math.Ceil(wait.Seconds())),
+		})
+		return
+	}
 	if call.Token, err = s.opts.Connections.Token(conn); err != nil {
 		s.fail(c, err)
 		return
 	}
 	resp, err := s.opts.Connector.Invoke(c.Request.Context(), call)
 	if err != nil {
+		if e := connectors.AsError(err); e.Code == connectors.CodeRateLimited && e.Upstream != nil {
+			s.cooldown(c, conn, time.Duration(e.RetryAfter)*time.Second)
+		}
 		s.fail(c, err)
 		return
+	}
+	if resp.Throttle > 0 {
+		s.cooldown(c, conn, resp.Throttle)
 	}
 	wrapped := !c.GetBool(keyGraph)
 	switch {
@@ -100,6 +117,14 @@ func (s *Server) invoke(c *gin.Context) {
 		normalize.WriteData(c.Writer, http.StatusOK, resp.Body)
 	default:
 		normalize.WriteGraph(c.Writer, http.StatusOK, resp.Body)
+	}
+}
+
+// cooldown records an upstream throttle; a store failure is logged, since
+// the answer itself is already decided.
+func (s *Server) cooldown(c *gin.Context, conn *connectors.Connection, d time.Duration) {
+	if err := s.opts.Connections.Cooldown(c.Request.Context(), conn, time.Now().Add(d)); err != nil {
+		s.log.Warn("cannot record upstream throttling", "connection_id", conn.ID, "error", err.Error())
 	}
 }
 

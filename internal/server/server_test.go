@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -195,10 +196,20 @@ func TestUpstreamErrorMapping(t *testing.T) {
 	if a.status != 429 || a.code() != "RATE_LIMITED" || a.header.Get("Retry-After") != "120" {
 		t.Fatalf("throttled: %d %v %s", a.status, a.header, a.raw)
 	}
-	e.fake.Throttle(fakegraph.DemoUserID, 613, 0)
-	e.fake.ExpireToken(fakegraph.DemoToken)
+	// The gateway now holds this connection's calls: upstream is not called.
+	before := e.fake.Requests()
 	a = e.do(t, "GET", "/instagram/v21.0/me?api_token="+e.key, nil)
-	if a.status != 401 || a.code() != "UPSTREAM_TOKEN_INVALID" || strings.Contains(a.raw, fakegraph.DemoToken) {
+	if ra, _ := strconv.Atoi(a.header.Get("Retry-After")); a.status != 429 || ra < 118 || ra > 120 || e.fake.Requests() != before {
+		t.Fatalf("held: %d %v %s (upstream called: %v)", a.status, a.header, a.raw, e.fake.Requests() != before)
+	}
+
+	otherConn, err := e.svc.Create(context.Background(), fakegraph.OtherToken, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fake.ExpireToken(fakegraph.OtherToken)
+	a = e.do(t, "GET", "/instagram/v21.0/me?api_token="+otherConn.APIKey, nil)
+	if a.status != 401 || a.code() != "UPSTREAM_TOKEN_INVALID" || strings.Contains(a.raw, fakegraph.OtherToken) {
 		t.Fatalf("expired: %s", a.raw)
 	}
 }

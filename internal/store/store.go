@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/igconnect/gateway/internal/connectors"
 )
@@ -25,6 +26,9 @@ type Store interface {
 	Rotate(ctx context.Context, id, newHash string) error
 	// Delete removes a connection and its key.
 	Delete(ctx context.Context, id string) error
+	// Cooldown records that upstream throttles the connection until then;
+	// ByKeyHash reports it in CooldownUntil, on every replica.
+	Cooldown(ctx context.Context, id string, until time.Time) error
 	// Ping tells whether the store answers.
 	Ping(ctx context.Context) error
 	Close() error

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -24,6 +25,12 @@ type Client struct {
 	// BaseURL is the API's base ("https://graph.instagram.com").
 	BaseURL string
 	HTTP    *http.Client
+	// Retries is how many times a read (GET) is tried again after a network
+	// error, a 5xx or a transient Graph error, with jittered exponential
+	// backoff from RetryBackoff. Writes (POST) are never retried: they may
+	// have taken effect.
+	Retries      int
+	RetryBackoff time.Duration
 }
 
 // graphError is the Graph API's error object.
@@ -46,11 +53,49 @@ func (c *Client) Get(ctx context.Context, path string, query url.Values, token s
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, connectors.Wrap(err, connectors.CodeBadRequest, "cannot build the upstream request")
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return nil, connectors.Wrap(err, connectors.CodeBadRequest, "cannot build the upstream request")
+		}
+		resp, err := c.do(req, token)
+		if err == nil || attempt >= c.Retries || !retryable(err) || !sleep(ctx, backoff(c.RetryBackoff, attempt)) {
+			return resp, err
+		}
 	}
-	return c.do(req, token)
+}
+
+// retryable tells whether a failed read may be tried again: a network
+// error or 5xx (UPSTREAM_ERROR), or a transient Graph error that is not a
+// throttle (throttles are never retried: they would deepen it).
+func retryable(err error) bool {
+	var e *connectors.Error
+	return errors.As(err, &e) && e.Transient && e.Code != connectors.CodeRateLimited
+}
+
+// backoff returns the wait before retry attempt+1: full jitter over an
+// exponential ceiling, capped at 2 s.
+func backoff(base time.Duration, attempt int) time.Duration {
+	if base <= 0 {
+		base = 100 * time.Millisecond
+	}
+	ceiling := min(base<<attempt, 2*time.Second)
+	return time.Duration(rand.Int64N(int64(ceiling)) + 1)
+}
+
+// sleep waits d, or less if ctx ends first; it tells whether to go on.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // Post calls POST path with a form body and token.
@@ -79,6 +124,7 @@ func (c *Client) do(req *http.Request, token string) (*connectors.Response, erro
 		return nil, connectors.Errorf(connectors.CodeUpstreamError, "Instagram answered more than %d bytes", maxUpstreamBody)
 	}
 	r := &connectors.Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	r.Throttle, _ = Throttled(resp.Header)
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if !json.Valid(body) || len(body) == 0 || body[0] != '{' {
 			return nil, connectors.Errorf(connectors.CodeUpstreamError, "Instagram answered HTTP %d with a body that is not a JSON object", resp.StatusCode)
@@ -86,6 +132,49 @@ func (c *Client) do(req *http.Request, token string) (*connectors.Response, erro
 		return r, nil
 	}
 	return nil, upstreamError(r, token)
+}
+
+// usage is one entry of Instagram's usage headers, in percent.
+type usage struct {
+	CallCount    int `json:"call_count"`
+	TotalCPUTime int `json:"total_cputime"`
+	TotalTime    int `json:"total_time"`
+	Regain       int `json:"estimated_time_to_regain_access"` // minutes
+}
+
+func (u usage) full() bool {
+	return u.CallCount >= 100 || u.TotalCPUTime >= 100 || u.TotalTime >= 100 || u.Regain > 0
+}
+
+// Throttled reads X-App-Usage and X-Business-Use-Case-Usage: when either is
+// at 100% it returns how long to leave upstream alone
+// (estimated_time_to_regain_access, or a minute when it names none).
+func Throttled(h http.Header) (time.Duration, bool) {
+	app, buc := h.Get("X-App-Usage"), h.Get("X-Business-Use-Case-Usage")
+	if !strings.Contains(app, "100") && !strings.Contains(buc, "100") && (buc == "" || strings.Contains(buc, `"estimated_time_to_regain_access":0`)) {
+		return 0, false // the common case, decided without decoding
+	}
+	full, regain := false, 0
+	var a usage
+	if json.Unmarshal([]byte(app), &a) == nil && a.full() {
+		full = true
+	}
+	var b map[string][]usage
+	if json.Unmarshal([]byte(buc), &b) == nil {
+		for _, list := range b {
+			for _, u := range list {
+				full = full || u.full()
+				regain = max(regain, u.Regain)
+			}
+		}
+	}
+	if !full {
+		return 0, false
+	}
+	if regain <= 0 {
+		return time.Minute, true
+	}
+	return time.Duration(regain) * time.Minute, true
 }
 
 // transportError turns a failed round trip into UPSTREAM_TIMEOUT or
@@ -102,7 +191,9 @@ func transportError(ctx context.Context, err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return connectors.Wrap(err, connectors.CodeUpstreamError, "Instagram could not be reached")
+	e := connectors.Wrap(err, connectors.CodeUpstreamError, "Instagram could not be reached")
+	e.Transient = true
+	return e
 }
 
 // upstreamError converts a Graph API error answer to a contract error at the
@@ -110,7 +201,9 @@ func transportError(ctx context.Context, err error) error {
 func upstreamError(r *connectors.Response, token string) error {
 	var g graphError
 	if err := json.Unmarshal(r.Body, &g); err != nil || g.Error == nil {
-		return connectors.Errorf(connectors.CodeUpstreamError, "Instagram answered HTTP %d with a body that is not a Graph API error", r.Status)
+		e := connectors.Errorf(connectors.CodeUpstreamError, "Instagram answered HTTP %d with a body that is not a Graph API error", r.Status)
+		e.Transient = r.Status >= 500
+		return e
 	}
 	e := g.Error
 	msg := e.Message
@@ -121,13 +214,17 @@ func upstreamError(r *connectors.Response, token string) error {
 		msg = strings.ReplaceAll(msg, token, "[redacted]")
 	}
 	out := &connectors.Error{
-		Code:    graphCode(e.Code, e.ErrorSubcode, r.Status),
-		Message: "Instagram: " + msg,
+		Code:      graphCode(e.Code, e.ErrorSubcode, r.Status),
+		Message:   "Instagram: " + msg,
+		Transient: e.IsTransient || e.Code == 1 || e.Code == 2 || r.Status >= 500,
 		Upstream: &connectors.UpstreamDetail{
 			Code: e.Code, Type: e.Type, ErrorSubcode: e.ErrorSubcode, FBTraceID: e.FBTraceID,
 		},
 	}
-	if out.Code == connectors.CodeRateLimited {
+	if wait, full := Throttled(r.Header); full && out.Code != connectors.CodeUpstreamTokenInvalid {
+		out.Code = connectors.CodeRateLimited
+		out.RetryAfter = int(wait.Seconds())
+	} else if out.Code == connectors.CodeRateLimited {
 		out.RetryAfter = RetryAfter(r.Header)
 	}
 	return out
@@ -174,14 +271,31 @@ func RetryAfter(h http.Header) int {
 	return best * 60
 }
 
-// NewHTTPClient returns the HTTP client for upstream calls.
+// Timeouts bound each stage of an upstream call.
+type Timeouts struct {
+	Dial, TLS, Header, Total time.Duration
+}
+
+// NewHTTPClient returns the HTTP client for upstream calls, with timeouts for
+// a total of timeout and defaults for the stages.
 func NewHTTPClient(timeout time.Duration) *http.Client {
+	return NewHTTPClientWithTimeouts(Timeouts{Dial: 5 * time.Second, TLS: 5 * time.Second, Header: timeout, Total: timeout})
+}
+
+// NewHTTPClientWithTimeouts returns the HTTP client for upstream calls: a
+// pooled transport sized for load, bounded at every stage.
+func NewHTTPClientWithTimeouts(to Timeouts) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 256
-	t.MaxIdleConnsPerHost = 128
+	t.DialContext = (&net.Dialer{Timeout: to.Dial, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = to.TLS
+	t.ResponseHeaderTimeout = to.Header
+	t.MaxIdleConns = 512
+	t.MaxIdleConnsPerHost = 256
+	t.MaxConnsPerHost = 0
 	t.IdleConnTimeout = 90 * time.Second
+	t.ForceAttemptHTTP2 = true
 	return &http.Client{
-		Timeout:   timeout,
+		Timeout:   to.Total,
 		Transport: t,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return fmt.Errorf("redirects are not followed")

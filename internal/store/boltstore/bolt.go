@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -29,6 +30,9 @@ const FileName = "gateway.db"
 // Store is a store.Store on a bbolt file.
 type Store struct {
 	db *bolt.DB
+
+	mu        sync.Mutex
+	cooldowns map[string]time.Time // one process: kept in memory
 }
 
 var _ store.Store = (*Store)(nil)
@@ -59,7 +63,7 @@ func Open(dir string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, cooldowns: map[string]time.Time{}}, nil
 }
 
 func (s *Store) Create(_ context.Context, c *connectors.Connection) error {
@@ -124,7 +128,27 @@ func (s *Store) ByKeyHash(_ context.Context, hash string) (c *connectors.Connect
 		c, err = get(tx, id)
 		return err
 	})
+	if err == nil {
+		s.mu.Lock()
+		if until, ok := s.cooldowns[c.ID]; ok {
+			if time.Now().Before(until) {
+				c.CooldownUntil = until
+			} else {
+				delete(s.cooldowns, c.ID)
+			}
+		}
+		s.mu.Unlock()
+	}
 	return c, err
+}
+
+func (s *Store) Cooldown(_ context.Context, id string, until time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if until.After(s.cooldowns[id]) {
+		s.cooldowns[id] = until
+	}
+	return nil
 }
 
 func (s *Store) Rotate(_ context.Context, id, newHash string) error {

@@ -5,6 +5,7 @@
 //
 //	igw:k:<key hash>  the connection record (JSON): one GET per API call
 //	igw:c:<id>        the connection's current key hash
+//	igw:cool:<id>     set while upstream throttles the connection; expires with it
 package redisstore
 
 import (
@@ -13,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -21,9 +23,10 @@ import (
 )
 
 const (
-	prefixKey  = "igw:k:"
-	prefixConn = "igw:c:"
-	maxRetries = 20
+	prefixKey      = "igw:k:"
+	prefixConn     = "igw:c:"
+	prefixCooldown = "igw:cool:"
+	maxRetries     = 20
 )
 
 // Store is a store.Store on Redis.
@@ -80,16 +83,56 @@ func decode(raw string) (*connectors.Connection, error) {
 	return &c, nil
 }
 
+// lookupScript reads a key's record and its connection's cooldown (PTTL of
+// igw:cool:<id>) in one round trip.
+var lookupScript = redis.NewScript(`
+local rec = redis.call("GET", KEYS[1])
+if not rec then return false end
+local ok, c = pcall(cjson.decode, rec)
+local ttl = -2
+if ok and type(c) == "table" and type(c.id) == "string" then
+  ttl = redis.call("PTTL", ARGV[1] .. c.id)
+end
+return {rec, ttl}
+`)
+
 func (s *Store) ByKeyHash(ctx context.Context, hash string) (*connectors.Connection, error) {
-	raw, err := s.rdb.Get(ctx, prefixKey+hash).Result()
+	res, err := lookupScript.Run(ctx, s.rdb, []string{prefixKey + hash}, prefixCooldown).Slice()
 	if errors.Is(err, redis.Nil) {
 		return nil, connectors.ErrNotFound
 	}
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	return decode(raw)
+	raw, _ := res[0].(string)
+	c, err := decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	if ttl, _ := res[1].(int64); ttl > 0 {
+		c.CooldownUntil = time.Now().Add(time.Duration(ttl) * time.Millisecond)
+	}
+	return c, nil
 }
+
+// Cooldown sets igw:cool:<id> to expire when upstream lets the connection
+// call again (never shortening a longer one).
+func (s *Store) Cooldown(ctx context.Context, id string, until time.Time) error {
+	d := time.Until(until)
+	if d <= 0 {
+		return nil
+	}
+	return unavailable(cooldownScript.Run(ctx, s.rdb, []string{prefixCooldown + id}, d.Milliseconds()).Err())
+}
+
+// cooldownScript sets the cooldown key to expire in ARGV[1] ms unless it
+// already lives longer.
+var cooldownScript = redis.NewScript(`
+if redis.call("PTTL", KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call("SET", KEYS[1], "1", "PX", ARGV[1])
+end
+return 1
+`)
 
 func (s *Store) Get(ctx context.Context, id string) (*connectors.Connection, error) {
 	for range maxRetries {

@@ -138,6 +138,28 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("Cooldown", func(t *testing.T) {
+		s := open(t)
+		if err := s.Create(ctx, Conn("conn_t", "ht")); err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := s.ByKeyHash(ctx, "ht"); !c.CooldownUntil.IsZero() {
+			t.Fatal("cooldown before any")
+		}
+		until := time.Now().Add(2 * time.Second)
+		if err := s.Cooldown(ctx, "conn_t", until); err != nil {
+			t.Fatal(err)
+		}
+		s.Cooldown(ctx, "conn_t", time.Now().Add(time.Second)) // never shortened
+		c, _ := s.ByKeyHash(ctx, "ht")
+		if d := c.CooldownUntil.Sub(until); d < -100*time.Millisecond || d > 100*time.Millisecond {
+			t.Fatalf("CooldownUntil %v, want about %v", c.CooldownUntil, until)
+		}
+		if err := s.Cooldown(ctx, "conn_t", time.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("Ping", func(t *testing.T) {
 		if err := open(t).Ping(ctx); err != nil {
 			t.Fatal(err)
