@@ -11,6 +11,7 @@ import (
 
 	"github.com/igconnect/gateway/internal/config"
 	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/metrics"
 	"github.com/igconnect/gateway/internal/normalize"
 )
 
@@ -49,7 +50,7 @@ func connectionsCmd(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
-	d, err := wire(ctx, cfg)
+	d, err := wire(ctx, cfg, metrics.New(version, commit))
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/igconnect/gateway/internal/config"
 	"github.com/igconnect/gateway/internal/fakegraph"
+	"github.com/igconnect/gateway/internal/metrics"
 	"github.com/igconnect/gateway/internal/server"
 )
 
@@ -38,7 +39,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Info("sandbox Instagram Graph API", slog.String("url", cfg.InstagramURL))
 	}
 
-	d, err := wire(ctx, cfg)
+	m := metrics.New(version, commit)
+	d, err := wire(ctx, cfg, m)
 	if err != nil {
 		return err
 	}
@@ -46,6 +48,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	lim, err := d.limiter(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if err := d.ready(ctx); err != nil {
+		log.Warn("the store does not answer yet; actions answer 503 until it does", slog.String("error", err.Error()))
 	}
 	srv := server.New(server.Options{
 		Connections: d.connections,
@@ -55,6 +60,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		PublicURL:   cfg.PublicURL,
 		Logger:      log,
 		Ready:       d.ready,
+		Metrics:     m,
 	})
 	l, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/igconnect/gateway/internal/connections"
 	"github.com/igconnect/gateway/internal/connectors/instagram"
 	"github.com/igconnect/gateway/internal/limits"
+	"github.com/igconnect/gateway/internal/metrics"
 	"github.com/igconnect/gateway/internal/secret"
 	"github.com/igconnect/gateway/internal/store"
 	"github.com/igconnect/gateway/internal/store/boltstore"
@@ -65,7 +66,7 @@ func redisOptions(u string) (*redis.Options, error) {
 }
 
 // wire opens the store and builds the connector and connection service.
-func wire(ctx context.Context, cfg *config.Config) (*deps, error) {
+func wire(ctx context.Context, cfg *config.Config, m *metrics.Metrics) (*deps, error) {
 	d := &deps{}
 	key := cfg.EncryptionKey
 	if cfg.Embedded() {
@@ -103,6 +104,9 @@ func wire(ctx context.Context, cfg *config.Config) (*deps, error) {
 		}),
 		Retries:      cfg.UpstreamRetries,
 		RetryBackoff: 100 * time.Millisecond,
+		Observe: func(method string, d time.Duration, err error) {
+			m.Upstream(method, d, metrics.UpstreamCode(err))
+		},
 	}
 	d.connector = instagram.New(client, cfg.InstagramVersion, cfg.PublishTimeout)
 	d.connections = connections.New(d.store, sealer, d.connector)

@@ -5,6 +5,8 @@ package limits
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"time"
@@ -34,13 +36,32 @@ func NewMemory(rate limiter.Rate) *Limiter {
 	return &Limiter{l: limiter.New(store, rate)}
 }
 
-// NewRedis returns a limiter counting in Redis, shared by every replica.
+// NewRedis returns a limiter counting in Redis, shared by every replica. It
+// starts even while Redis is away: calls answer 503 until Redis is back.
 func NewRedis(ctx context.Context, rdb redis.UniversalClient, rate limiter.Rate) (*Limiter, error) {
-	store, err := sredis.NewStoreWithOptions(rdb, limiter.StoreOptions{Prefix: Prefix})
+	store, err := sredis.NewStoreWithOptions(lazyScripts{rdb}, limiter.StoreOptions{Prefix: Prefix})
 	if err != nil {
 		return nil, fmt.Errorf("rate limiter store: %w", err)
 	}
 	return &Limiter{l: limiter.New(store, rate)}, nil
+}
+
+// lazyScripts lets the limiter's store start while Redis is away: a failed
+// SCRIPT LOAD answers the script's SHA1 (what Redis would answer), and the
+// store loads the script for real on the first NOSCRIPT, once Redis is back.
+type lazyScripts struct {
+	redis.UniversalClient
+}
+
+func (l lazyScripts) ScriptLoad(ctx context.Context, script string) *redis.StringCmd {
+	cmd := l.UniversalClient.ScriptLoad(ctx, script)
+	if cmd.Err() == nil {
+		return cmd
+	}
+	sum := sha1.Sum([]byte(script))
+	lazy := redis.NewStringCmd(ctx)
+	lazy.SetVal(hex.EncodeToString(sum[:]))
+	return lazy
 }
 
 // Rate returns the configured rate.

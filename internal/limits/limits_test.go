@@ -106,6 +106,27 @@ func TestSharedAcrossReplicas(t *testing.T) {
 	}
 }
 
+// A limiter made while Redis is away counts once Redis is there.
+func TestStartsWithoutRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	t.Cleanup(func() { rdb.Close() })
+	srv.Stop()
+	l, err := NewRedis(context.Background(), rdb, limiter.Rate{Limit: 2, Period: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := router(l)
+	if w := hit(r, "conn_z"); w.Code != 503 {
+		t.Fatalf("while away: %d", w.Code)
+	}
+	srv.Restart()
+	codes := []int{hit(r, "conn_z").Code, hit(r, "conn_z").Code, hit(r, "conn_z").Code}
+	if codes[0] != 200 || codes[1] != 200 || codes[2] != 429 {
+		t.Fatalf("after Redis came: %v", codes)
+	}
+}
+
 func TestStoreFailureIs503(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1, DialTimeout: 100 * time.Millisecond})

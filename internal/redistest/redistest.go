@@ -48,7 +48,7 @@ func (s *Server) start() {
 	s.tb.Helper()
 	_, port, _ := net.SplitHostPort(s.Addr)
 	s.cmd = exec.Command("redis-server",
-		"--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no",
+		"--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "yes", "--appendfsync", "always",
 		"--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log"))
 	if err := s.cmd.Start(); err != nil {
 		s.tb.Fatal(err)
@@ -79,8 +79,9 @@ func (s *Server) Stop() {
 	}
 }
 
-// Restart stops the server and starts it again on the same port (empty: it
-// persists nothing).
+// Restart kills the server and starts it again on the same port; what was
+// written survives (append-only file, fsync always), as in the Helm chart's
+// bundled Redis.
 func (s *Server) Restart() {
 	s.Stop()
 	s.start()

@@ -83,6 +83,7 @@ func (s *Server) invoke(c *gin.Context) {
 	}
 	if wait := time.Until(conn.CooldownUntil); wait > 0 {
 		// Upstream throttles this connection: do not call it until then.
+		c.Set(keyHeld, true)
 		s.fail(c, &connectors.Error{
 			Code:       connectors.CodeRateLimited,
 			Message:    "Instagram is throttling this connection; the gateway holds its calls until Instagram lets it call again",

@@ -22,6 +22,7 @@ const (
 	keyError      = "gw.error"
 	keyAllowed    = "gw.allowed"
 	keyGraph      = "gw.graph"
+	keyHeld       = "gw.held"
 )
 
 var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._:\-]{1,128}$`)
@@ -57,6 +58,7 @@ func (s *Server) accessLog(c *gin.Context) {
 	if conn := connectionOf(c); conn != nil {
 		attrs = append(attrs, slog.String("connection_id", conn.ID))
 	}
+	s.record(c, time.Since(start))
 	level := slog.LevelInfo
 	if v, ok := c.Get(keyError); ok {
 		err := v.(error)
@@ -72,6 +74,41 @@ func (s *Server) accessLog(c *gin.Context) {
 		}
 	}
 	s.log.LogAttrs(c.Request.Context(), level, "request", attrs...)
+}
+
+// record updates the metrics of one request.
+func (s *Server) record(c *gin.Context, d time.Duration) {
+	m := s.opts.Metrics
+	var e *connectors.Error
+	if v, ok := c.Get(keyError); ok {
+		e = connectors.AsError(v.(error))
+		switch e.Code {
+		case connectors.CodeRateLimited:
+			if e.Upstream != nil || c.GetBool(keyHeld) {
+				m.Limited("upstream")
+			} else {
+				m.Limited("gateway")
+			}
+		case connectors.CodeUnavailable:
+			m.StoreError()
+		}
+	}
+	match := matchOf(c)
+	if match == nil {
+		return
+	}
+	format := string(match.Format)
+	if c.GetBool(keyGraph) {
+		format = "graph"
+	}
+	m.Call(match.Action.OperationID, format, c.Writer.Status(), d)
+	if match.Action.Method == http.MethodPost && connectionOf(c) != nil {
+		result := "ok"
+		if e != nil {
+			result = e.Code
+		}
+		m.Publish(result, d)
+	}
 }
 
 // recovery turns a panic into a 500 envelope; it logs the panic's value

@@ -13,6 +13,7 @@ import (
 	"github.com/igconnect/gateway/internal/connections"
 	"github.com/igconnect/gateway/internal/connectors"
 	"github.com/igconnect/gateway/internal/limits"
+	"github.com/igconnect/gateway/internal/metrics"
 	"github.com/igconnect/gateway/internal/normalize"
 )
 
@@ -30,6 +31,8 @@ type Options struct {
 	Logger    *slog.Logger
 	// Ready tells whether the store and limiter answer (for /readyz).
 	Ready func(context.Context) error
+	// Metrics records the gateway's series (a fresh set when nil).
+	Metrics *metrics.Metrics
 }
 
 // Server is the gateway's http.Handler.
@@ -47,6 +50,9 @@ func New(opts Options) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = metrics.New("dev", "unknown")
 	}
 	s := &Server{
 		opts:   opts,
@@ -74,6 +80,7 @@ func New(opts Options) *Server {
 
 	e.GET("/healthz", func(c *gin.Context) { normalize.WriteJSON(c.Writer, http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", gin.WrapH(opts.Metrics.Handler()))
 	s.swaggerRoutes(e)
 
 	admin := e.Group("/admin", s.adminAuth)

@@ -31,6 +31,8 @@ type Client struct {
 	// have taken effect.
 	Retries      int
 	RetryBackoff time.Duration
+	// Observe, when set, is told of every upstream call (metrics).
+	Observe func(method string, d time.Duration, err error)
 }
 
 // graphError is the Graph API's error object.
@@ -109,6 +111,16 @@ func (c *Client) Post(ctx context.Context, path string, form url.Values, token s
 }
 
 func (c *Client) do(req *http.Request, token string) (*connectors.Response, error) {
+	if c.Observe == nil {
+		return c.roundTrip(req, token)
+	}
+	start := time.Now()
+	resp, err := c.roundTrip(req, token)
+	c.Observe(req.Method, time.Since(start), err)
+	return resp, err
+}
+
+func (c *Client) roundTrip(req *http.Request, token string) (*connectors.Response, error) {
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.HTTP.Do(req)
