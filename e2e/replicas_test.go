@@ -19,7 +19,7 @@ func twoReplicas(t *testing.T) (*fakegraph.Server, *gateway, *gateway, []string)
 	return f, a, b, secrets
 }
 
-func twoReplicasURL(t *testing.T) (*fakegraph.Server, *gateway, *gateway, []string, string) {
+func twoReplicasURL(t *testing.T, extra ...string) (*fakegraph.Server, *gateway, *gateway, []string, string) {
 	t.Helper()
 	fake, fakeURL := startFake(t)
 	rs := redistest.Start(t)
@@ -30,6 +30,9 @@ func twoReplicasURL(t *testing.T) (*fakegraph.Server, *gateway, *gateway, []stri
 		"GATEWAY_ADMIN_TOKEN":     adminToken,
 		"GATEWAY_INSTAGRAM_URL":   fakeURL,
 		"GATEWAY_PUBLISH_TIMEOUT": "3s",
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
 	}
 	a := startGateway(t, env)
 	b := startGateway(t, env)

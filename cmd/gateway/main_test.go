@@ -37,7 +37,7 @@ func TestRun(t *testing.T) {
 
 func TestRedisOptions(t *testing.T) {
 	o, err := redisOptions("redis://:pw@127.0.0.1:6379/2")
-	if err != nil || o.DB != 2 || o.Password != "pw" || o.ReadTimeout >= 1e9 || o.DialTimeout >= 1e9 {
+	if err != nil || o.DB != 2 || o.Password != "pw" || o.ReadTimeout >= 1e9 || o.DialTimeout >= 1e9 || o.DialerRetries != 1 {
 		t.Fatalf("%+v %v", o, err)
 	}
 	if redactedURL("redis://:pw@127.0.0.1:6379/2") != "127.0.0.1:6379" {

@@ -60,6 +60,10 @@ func redisOptions(u string) (*redis.Options, error) {
 	opts.WriteTimeout = 300 * time.Millisecond
 	opts.PoolTimeout = 500 * time.Millisecond
 	opts.MaxRetries = 1
+	// go-redis dials 5 times, 100 ms apart, by default: a dead Redis would
+	// cost every call most of a second.
+	opts.DialerRetries = 1
+	opts.DialerRetryTimeout = 20 * time.Millisecond
 	opts.PoolSize = 64
 	opts.MinIdleConns = 4
 	return opts, nil
@@ -101,6 +105,7 @@ func wire(ctx context.Context, cfg *config.Config, m *metrics.Metrics) (*deps, e
 		BaseURL: cfg.InstagramURL,
 		HTTP: instagram.NewHTTPClientWithTimeouts(instagram.Timeouts{
 			Dial: cfg.UpstreamDialTimeout, TLS: cfg.UpstreamTLSTimeout, Header: cfg.UpstreamHeaderTimeout, Total: cfg.UpstreamTimeout,
+			Idle: cfg.UpstreamIdleTimeout,
 		}),
 		Retries:      cfg.UpstreamRetries,
 		RetryBackoff: 100 * time.Millisecond,

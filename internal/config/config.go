@@ -39,6 +39,7 @@ type Config struct {
 	UpstreamDialTimeout   time.Duration
 	UpstreamTLSTimeout    time.Duration
 	UpstreamHeaderTimeout time.Duration
+	UpstreamIdleTimeout   time.Duration
 	UpstreamRetries       int
 	ShutdownGrace         time.Duration
 }
@@ -77,6 +78,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("upstream_dial_timeout", c.UpstreamDialTimeout.String()),
 		slog.String("upstream_tls_timeout", c.UpstreamTLSTimeout.String()),
 		slog.String("upstream_header_timeout", c.UpstreamHeaderTimeout.String()),
+		slog.String("upstream_idle_timeout", c.UpstreamIdleTimeout.String()),
 		slog.Int("upstream_retries", c.UpstreamRetries),
 		slog.String("shutdown_grace", c.ShutdownGrace.String()),
 	)
@@ -182,6 +184,7 @@ var variables = []variable{
 	duration("GATEWAY_UPSTREAM_DIAL_TIMEOUT", "upstream-dial-timeout", "5s", "longest TCP connect to upstream", func(c *Config) *time.Duration { return &c.UpstreamDialTimeout }),
 	duration("GATEWAY_UPSTREAM_TLS_TIMEOUT", "upstream-tls-timeout", "5s", "longest TLS handshake with upstream", func(c *Config) *time.Duration { return &c.UpstreamTLSTimeout }),
 	duration("GATEWAY_UPSTREAM_HEADER_TIMEOUT", "upstream-header-timeout", "20s", "longest wait for upstream's response headers", func(c *Config) *time.Duration { return &c.UpstreamHeaderTimeout }),
+	duration("GATEWAY_UPSTREAM_IDLE_TIMEOUT", "upstream-idle-timeout", "90s", "how long a pooled upstream connection may stay idle", func(c *Config) *time.Duration { return &c.UpstreamIdleTimeout }),
 	{"GATEWAY_UPSTREAM_RETRIES", "upstream-retries", "2", "retries of a failed read (never of a write), 0 to 5", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 5 {

@@ -286,6 +286,8 @@ func RetryAfter(h http.Header) int {
 // Timeouts bound each stage of an upstream call.
 type Timeouts struct {
 	Dial, TLS, Header, Total time.Duration
+	// Idle is how long a pooled connection may stay idle (90 s when zero).
+	Idle time.Duration
 }
 
 // NewHTTPClient returns the HTTP client for upstream calls, with timeouts for
@@ -304,7 +306,10 @@ func NewHTTPClientWithTimeouts(to Timeouts) *http.Client {
 	t.MaxIdleConns = 512
 	t.MaxIdleConnsPerHost = 256
 	t.MaxConnsPerHost = 0
-	t.IdleConnTimeout = 90 * time.Second
+	t.IdleConnTimeout = to.Idle
+	if t.IdleConnTimeout <= 0 {
+		t.IdleConnTimeout = 90 * time.Second
+	}
 	t.ForceAttemptHTTP2 = true
 	return &http.Client{
 		Timeout:   to.Total,
