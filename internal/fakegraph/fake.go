@@ -100,6 +100,9 @@ type Server struct {
 	ProcessingTime time.Duration
 	// Now is the clock (time.Now by default).
 	Now func() time.Time
+	// UsageBudget is how many calls a user may make in an hour before the
+	// usage headers read 100% (the percentages are calls / budget).
+	UsageBudget int
 
 	mu         sync.Mutex
 	users      map[string]*User
@@ -108,7 +111,8 @@ type Server struct {
 	order      map[string][]string // user ID -> media IDs, newest first
 	containers map[string]*Container
 	throttles  map[string]throttle
-	calls      map[string]int // user ID -> calls, for the usage headers
+	calls      map[string]int // user ID -> calls this hour, for the usage headers
+	callsHour  time.Time
 	published  map[string]int // user ID -> posts published
 	nextID     int64
 
@@ -130,6 +134,7 @@ func New() *Server {
 	return &Server{
 		ProcessingTime: 300 * time.Millisecond,
 		Now:            time.Now,
+		UsageBudget:    100000,
 		users:          map[string]*User{},
 		tokens:         map[string]*token{},
 		media:          map[string]*Media{},
@@ -147,6 +152,13 @@ func (s *Server) SetProcessingTime(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ProcessingTime = d
+}
+
+// SetUsageBudget changes UsageBudget while the fake serves.
+func (s *Server) SetUsageBudget(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.UsageBudget = n
 }
 
 // Requests is the number of requests the fake has received.

@@ -105,6 +105,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user := s.users[t.userID]
+	if hour := s.Now().Truncate(time.Hour); !hour.Equal(s.callsHour) {
+		s.calls, s.callsHour = map[string]int{}, hour
+	}
 	s.calls[user.ID]++
 	if th, ok := s.throttles[user.ID]; ok && s.Now().Before(th.until) {
 		s.usageHeaders(w, user.ID, th.until.Sub(s.Now()))
@@ -123,7 +126,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // usageHeaders writes X-App-Usage and X-Business-Use-Case-Usage.
 func (s *Server) usageHeaders(w http.ResponseWriter, userID string, regain time.Duration) {
-	pct := min(100, s.calls[userID]/50) // 5,000 calls is 100%
+	pct := min(100, s.calls[userID]*100/max(1, s.UsageBudget))
 	if regain > 0 {
 		pct = 100
 	}

@@ -214,6 +214,23 @@ func TestUpstreamErrorMapping(t *testing.T) {
 	}
 }
 
+// Usage headers at 100%: the answer is delivered, then the connection's calls
+// are held without reaching upstream.
+func TestUsageAtFullHoldsCalls(t *testing.T) {
+	e := newEnv(t)
+	e.fake.SetUsageBudget(3) // the connection's creation made one call
+	for i := range 2 {
+		if a := e.do(t, "GET", "/instagram/v21.0/me?api_token="+e.key, nil); a.status != 200 {
+			t.Fatalf("call %d: %s", i, a.raw)
+		}
+	}
+	before := e.fake.Requests()
+	a := e.do(t, "GET", "/instagram/v21.0/me?api_token="+e.key, nil)
+	if a.status != 429 || a.code() != "RATE_LIMITED" || a.header.Get("Retry-After") != "60" || e.fake.Requests() != before {
+		t.Fatalf("after usage reached 100%%: %d %v %s", a.status, a.header, a.raw)
+	}
+}
+
 func TestAdmin(t *testing.T) {
 	e := newEnv(t)
 	auth := []string{"Authorization", "Bearer " + adminToken, "Content-Type", "application/json"}
