@@ -36,9 +36,13 @@ func TestRun(t *testing.T) {
 }
 
 func TestRedisOptions(t *testing.T) {
-	o, err := redisOptions("redis://:pw@127.0.0.1:6379/2")
+	o, err := redisOptions("redis://:pw@127.0.0.1:6379/2", "")
 	if err != nil || o.DB != 2 || o.Password != "pw" || o.ReadTimeout >= 1e9 || o.DialTimeout >= 1e9 || o.DialerRetries != 1 {
 		t.Fatalf("%+v %v", o, err)
+	}
+	// GATEWAY_REDIS_PASSWORD (from the chart's Secret) wins over the URL's.
+	if o, err := redisOptions("redis://:pw@127.0.0.1:6379/2", "from-secret"); err != nil || o.Password != "from-secret" {
+		t.Fatalf("password override: %+v %v", o, err)
 	}
 	if redactedURL("redis://:pw@127.0.0.1:6379/2") != "127.0.0.1:6379" {
 		t.Fatal("password not redacted")

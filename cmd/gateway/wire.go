@@ -50,10 +50,13 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 
 // redisOptions parses the URL and sets timeouts so that a dead Redis costs a
 // request well under a second.
-func redisOptions(u string) (*redis.Options, error) {
+func redisOptions(u, password string) (*redis.Options, error) {
 	opts, err := redis.ParseURL(u)
 	if err != nil {
 		return nil, errors.New("invalid GATEWAY_REDIS_URL")
+	}
+	if password != "" {
+		opts.Password = password
 	}
 	opts.DialTimeout = 500 * time.Millisecond
 	opts.ReadTimeout = 300 * time.Millisecond
@@ -88,7 +91,7 @@ func wire(ctx context.Context, cfg *config.Config, m *metrics.Metrics) (*deps, e
 		d.store = st
 		d.closers = append(d.closers, st.Close)
 	} else {
-		opts, err := redisOptions(cfg.RedisURL)
+		opts, err := redisOptions(cfg.RedisURL, cfg.RedisPassword)
 		if err != nil {
 			return nil, err
 		}

@@ -24,6 +24,7 @@ import (
 type Config struct {
 	Addr             string
 	RedisURL         string
+	RedisPassword    string // overrides the URL's password when set
 	DataDir          string
 	AdminToken       string
 	EncryptionKey    []byte // nil in embedded mode until the key file is read
@@ -64,6 +65,7 @@ func (c *Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("addr", c.Addr),
 		slog.String("redis_url", redis),
+		slog.String("redis_password", mask(c.RedisPassword)),
 		slog.String("data_dir", c.DataDir),
 		slog.String("admin_token", mask(c.AdminToken)),
 		slog.String("encryption_key", mask(string(c.EncryptionKey))),
@@ -107,6 +109,10 @@ var variables = []variable{
 			return errors.New("must be a redis:// or rediss:// URL")
 		}
 		c.RedisURL = v
+		return nil
+	}},
+	{"GATEWAY_REDIS_PASSWORD", "redis-password", "", "Redis password; overrides the one in GATEWAY_REDIS_URL (lets the URL live in a ConfigMap and the password in a Secret)", func(c *Config, v string) error {
+		c.RedisPassword = v
 		return nil
 	}},
 	{"GATEWAY_DATA_DIR", "data-dir", "./data", "embedded store's folder", func(c *Config, v string) error {
@@ -229,7 +235,7 @@ type Error struct {
 
 func (e *Error) Error() string {
 	v := e.Value
-	if strings.Contains(e.Env, "TOKEN") || strings.Contains(e.Env, "KEY") || strings.Contains(e.Env, "REDIS_URL") {
+	if strings.Contains(e.Env, "TOKEN") || strings.Contains(e.Env, "KEY") || strings.Contains(e.Env, "REDIS_") {
 		v = "(hidden)"
 	}
 	return fmt.Sprintf("invalid %s (--%s) %q: %v", e.Env, e.Flag, v, e.Err)
@@ -253,7 +259,7 @@ func FlagSet(name string, getenv func(string) string, output io.Writer) *flag.Fl
 			fs.Var(&b, v.flag, usage)
 			continue
 		}
-		if strings.Contains(v.env, "TOKEN") || strings.Contains(v.env, "KEY") {
+		if strings.Contains(v.env, "TOKEN") || strings.Contains(v.env, "KEY") || strings.Contains(v.env, "PASSWORD") {
 			fs.String(v.flag, def, usage) // default shown by flag package: keep env secrets out of -h
 			fs.Lookup(v.flag).DefValue = v.def
 			continue
@@ -298,3 +304,12 @@ type boolString string
 func (b *boolString) String() string     { return string(*b) }
 func (b *boolString) Set(s string) error { *b = boolString(s); return nil }
 func (b *boolString) IsBoolFlag() bool   { return true }
+
+// Names lists every environment variable the gateway reads, in order.
+func Names() []string {
+	names := make([]string, len(variables))
+	for i, v := range variables {
+		names[i] = v.env
+	}
+	return names
+}

@@ -81,9 +81,9 @@ func TestSecretsHidden(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "sh0rt") {
 		t.Fatalf("err = %v", err)
 	}
-	c, _ := Parse(nil, env(map[string]string{"GATEWAY_ADMIN_TOKEN": "admin-secret-123456", "GATEWAY_REDIS_URL": "redis://:redispw@127.0.0.1:1/0", "GATEWAY_ENCRYPTION_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}), io.Discard)
+	c, _ := Parse(nil, env(map[string]string{"GATEWAY_ADMIN_TOKEN": "admin-secret-123456", "GATEWAY_REDIS_URL": "redis://:redispw@127.0.0.1:1/0", "GATEWAY_REDIS_PASSWORD": "separate-redis-pw", "GATEWAY_ENCRYPTION_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}), io.Discard)
 	s := c.LogValue().String()
-	for _, secret := range []string{"admin-secret-123456", "redispw", "AAAAAAAA"} {
+	for _, secret := range []string{"admin-secret-123456", "redispw", "separate-redis-pw", "AAAAAAAA"} {
 		if strings.Contains(s, secret) {
 			t.Errorf("log value carries %q: %s", secret, s)
 		}

@@ -1,0 +1,633 @@
+// Package charts_test checks the Helm chart with the real helm binary: lint,
+// render with realistic value sets, decode every rendered document strictly
+// with the Kubernetes API types, and refuse the combinations the gateway
+// cannot run. The machines cannot download kubeconform's schemas, so the
+// types themselves (k8s.io/api, through client-go's scheme, and the
+// Prometheus Operator's for ServiceMonitor) are the schema.
+package charts_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	"github.com/redis/go-redis/v9"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/yaml"
+
+	"github.com/igconnect/gateway/internal/config"
+	"github.com/igconnect/gateway/internal/tooltest"
+)
+
+const (
+	chart = "instagram-gateway"
+	// helmVersion is the release .ci/run installs.
+	helmVersion = "v3.22.0"
+	// kubeVersion is the oldest Kubernetes the chart supports (Chart.yaml's
+	// kubeVersion): the preStop hook's sleep action is on by default from 1.30.
+	kubeVersion = "1.30.0"
+)
+
+func helmPath(t *testing.T) string {
+	return tooltest.Find(t, "helm", "go install helm.sh/helm/v3/cmd/helm@"+helmVersion)
+}
+
+// helm runs the helm binary with a private home, so that no user
+// configuration or repository cache takes part.
+func helm(t *testing.T, args ...string) ([]byte, error) {
+	t.Helper()
+	cmd := exec.Command(helmPath(t), args...)
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(),
+		"HELM_CONFIG_HOME="+filepath.Join(home, "config"),
+		"HELM_CACHE_HOME="+filepath.Join(home, "cache"),
+		"HELM_DATA_HOME="+filepath.Join(home, "data"),
+	)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return out, fmt.Errorf("helm %s: %w: %s", strings.Join(args, " "), err, stderr.String())
+	}
+	return out, nil
+}
+
+// valueSets are the realistic configurations the chart must render; "" is
+// the default values.
+var valueSets = []string{"", "external-redis.yaml", "bundled-redis.yaml", "embedded-pvc.yaml", "embedded-existing-claim.yaml"}
+
+func valuesArgs(file string) []string {
+	if file == "" {
+		return nil
+	}
+	return []string{"--values", filepath.Join("testdata", file)}
+}
+
+func TestLint(t *testing.T) {
+	for _, file := range valueSets {
+		t.Run(name(file), func(t *testing.T) {
+			args := append([]string{"lint", "--strict", "--kube-version", kubeVersion, chart}, valuesArgs(file)...)
+			if out, err := helm(t, args...); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+		})
+	}
+}
+
+func name(file string) string {
+	if file == "" {
+		return "default"
+	}
+	return strings.TrimSuffix(file, ".yaml")
+}
+
+// scheme knows every built-in kind and the Prometheus Operator's.
+func scheme(t *testing.T) *runtime.Scheme {
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := monitoringv1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// rendered is one release's objects, by kind and name.
+type rendered struct {
+	objects map[string]runtime.Object // "Kind/name"
+	order   []string
+}
+
+func (r *rendered) get(kind, name string) runtime.Object { return r.objects[kind+"/"+name] }
+
+func (r *rendered) kinds() []string {
+	var ks []string
+	for _, k := range r.order {
+		ks = append(ks, strings.SplitN(k, "/", 2)[0])
+	}
+	return ks
+}
+
+// decode splits helm's output into documents and decodes each strictly: an
+// unknown field, a duplicate field, a wrong type or an unknown kind fails.
+func decode(t *testing.T, out []byte) *rendered {
+	t.Helper()
+	codecs := serializer.NewCodecFactory(scheme(t), serializer.EnableStrict)
+	dec := codecs.UniversalDeserializer()
+	r := &rendered{objects: map[string]runtime.Object{}}
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(out)))
+	for i := 0; ; i++ {
+		doc, err := reader.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("document %d: %v", i, err)
+		}
+		js, err := yaml.YAMLToJSON(doc)
+		if err != nil {
+			t.Fatalf("document %d is not YAML: %v\n%s", i, err, doc)
+		}
+		if string(js) == "null" {
+			continue // comments only
+		}
+		obj, gvk, err := dec.Decode(doc, nil, nil)
+		if err != nil {
+			t.Fatalf("document %d does not decode strictly as a Kubernetes object: %v\n%s", i, err, doc)
+		}
+		m, err := metaOf(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.GetNamespace() != "" {
+			t.Errorf("%s/%s sets a namespace: the release's must apply", gvk.Kind, m.GetName())
+		}
+		if n := m.GetName(); len(n) > 63 || n == "" {
+			t.Errorf("%s name %q: must be 1 to 63 characters", gvk.Kind, n)
+		}
+		key := gvk.Kind + "/" + m.GetName()
+		if _, dup := r.objects[key]; dup {
+			t.Errorf("%s rendered twice", key)
+		}
+		r.objects[key] = obj
+		r.order = append(r.order, key)
+	}
+	return r
+}
+
+func metaOf(obj runtime.Object) (metav1.Object, error) {
+	m, ok := obj.(metav1.Object)
+	if !ok {
+		return nil, fmt.Errorf("%T has no object metadata", obj)
+	}
+	return m, nil
+}
+
+func render(t *testing.T, release string, args ...string) ([]byte, error) {
+	t.Helper()
+	return helm(t, append([]string{"template", release, chart, "--kube-version", kubeVersion}, args...)...)
+}
+
+// Every value set renders, every document decodes strictly, and the objects
+// fit together the way the gateway needs.
+func TestRender(t *testing.T) {
+	tests := []struct {
+		file        string
+		mode        string
+		replicas    int32 // 0: the HPA owns the count
+		want, never []string
+	}{
+		{"", "redis", 2,
+			[]string{"ConfigMap", "Secret", "ServiceAccount", "Service", "Deployment", "StatefulSet", "PodDisruptionBudget", "Pod"},
+			[]string{"HorizontalPodAutoscaler", "PersistentVolumeClaim", "ServiceMonitor", "NetworkPolicy"}},
+		{"external-redis.yaml", "redis", 0,
+			[]string{"ConfigMap", "ServiceAccount", "Service", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ServiceMonitor", "NetworkPolicy", "Pod"},
+			[]string{"Secret", "StatefulSet", "PersistentVolumeClaim"}},
+		{"bundled-redis.yaml", "redis", 2,
+			[]string{"ConfigMap", "Secret", "Service", "Deployment", "StatefulSet", "ServiceMonitor", "NetworkPolicy"},
+			[]string{"HorizontalPodAutoscaler", "PersistentVolumeClaim"}},
+		{"embedded-pvc.yaml", "embedded", 1,
+			[]string{"ConfigMap", "Secret", "Service", "Deployment", "PersistentVolumeClaim", "NetworkPolicy"},
+			[]string{"StatefulSet", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ServiceMonitor"}},
+		{"embedded-existing-claim.yaml", "embedded", 1,
+			[]string{"ConfigMap", "Service", "Deployment"},
+			[]string{"Secret", "ServiceAccount", "PersistentVolumeClaim", "StatefulSet", "PodDisruptionBudget"}},
+	}
+	for _, tt := range tests {
+		t.Run(name(tt.file), func(t *testing.T) {
+			out, err := render(t, "rel", valuesArgs(tt.file)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := decode(t, out)
+			kinds := r.kinds()
+			for _, k := range tt.want {
+				if !slices.Contains(kinds, k) {
+					t.Errorf("no %s rendered (got %v)", k, kinds)
+				}
+			}
+			for _, k := range tt.never {
+				if slices.Contains(kinds, k) {
+					t.Errorf("%s rendered, but this value set must not have one", k)
+				}
+			}
+			const full = "rel-instagram-gateway"
+			dep, ok := r.get("Deployment", full).(*appsv1.Deployment)
+			if !ok {
+				t.Fatalf("no Deployment %s", full)
+			}
+			checkDeployment(t, dep, tt.mode, tt.replicas)
+			checkEnvironment(t, r, dep, tt.mode)
+			checkSelectors(t, r, dep)
+			if tt.mode == "embedded" {
+				checkEmbeddedVolume(t, r, dep)
+			}
+			if sts, ok := r.get("StatefulSet", full+"-redis").(*appsv1.StatefulSet); ok {
+				checkBundledRedis(t, r, sts)
+			}
+		})
+	}
+}
+
+func checkDeployment(t *testing.T, dep *appsv1.Deployment, mode string, replicas int32) {
+	t.Helper()
+	if replicas == 0 {
+		if dep.Spec.Replicas != nil {
+			t.Errorf("replicas = %d with an HPA: the HPA must own the count", *dep.Spec.Replicas)
+		}
+	} else if dep.Spec.Replicas == nil || *dep.Spec.Replicas != replicas {
+		t.Errorf("replicas = %v, want %d", dep.Spec.Replicas, replicas)
+	}
+	wantStrategy := appsv1.RollingUpdateDeploymentStrategyType
+	if mode == "embedded" {
+		wantStrategy = appsv1.RecreateDeploymentStrategyType // one pod owns the file
+	}
+	if dep.Spec.Strategy.Type != wantStrategy {
+		t.Errorf("strategy = %s, want %s", dep.Spec.Strategy.Type, wantStrategy)
+	}
+	pod := dep.Spec.Template.Spec
+	psc := pod.SecurityContext
+	if psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("pod security context is not restricted: %+v", psc)
+	}
+	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
+		t.Error("the service account token is mounted: the gateway never calls the Kubernetes API")
+	}
+	if len(pod.Containers) != 1 {
+		t.Fatalf("%d containers", len(pod.Containers))
+	}
+	c := pod.Containers[0]
+	sc := c.SecurityContext
+	if sc == nil || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation ||
+		sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem ||
+		sc.Capabilities == nil || !slices.Contains(sc.Capabilities.Drop, "ALL") {
+		t.Errorf("container security context is not restricted: %+v", sc)
+	}
+	if c.LivenessProbe == nil || c.LivenessProbe.HTTPGet == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" {
+		t.Errorf("liveness probe: %+v", c.LivenessProbe)
+	}
+	if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" {
+		t.Errorf("readiness probe: %+v", c.ReadinessProbe)
+	}
+	if c.Resources.Requests.Cpu().IsZero() || c.Resources.Limits.Memory().IsZero() {
+		t.Errorf("resources: %+v", c.Resources)
+	}
+	if len(c.Ports) != 1 || c.Ports[0].ContainerPort != 8080 || c.Ports[0].Name != "http" {
+		t.Errorf("ports: %+v", c.Ports)
+	}
+	// The distroless image has no shell: preStop must be the native sleep.
+	if c.Lifecycle == nil || c.Lifecycle.PreStop == nil || c.Lifecycle.PreStop.Sleep == nil || c.Lifecycle.PreStop.Exec != nil {
+		t.Fatalf("preStop must be a sleep action: %+v", c.Lifecycle)
+	}
+	if dep.Spec.Template.Annotations["checksum/config"] == "" {
+		t.Error("no checksum/config annotation: pods would not roll when the ConfigMap changes")
+	}
+}
+
+// checkEnvironment checks that every variable the chart sets is one the
+// gateway reads, that every Secret key referenced exists, and that the
+// gateway accepts the resulting configuration.
+func checkEnvironment(t *testing.T, r *rendered, dep *appsv1.Deployment, mode string) {
+	t.Helper()
+	c := dep.Spec.Template.Spec.Containers[0]
+	env := map[string]string{}
+	known := config.Names()
+	for _, from := range c.EnvFrom {
+		if from.ConfigMapRef == nil {
+			t.Fatalf("envFrom: %+v", from)
+		}
+		cm, ok := r.get("ConfigMap", from.ConfigMapRef.Name).(*corev1.ConfigMap)
+		if !ok {
+			t.Fatalf("ConfigMap %s is not rendered", from.ConfigMapRef.Name)
+		}
+		for k, v := range cm.Data {
+			if !slices.Contains(known, k) {
+				t.Errorf("ConfigMap sets %s, which the gateway does not read", k)
+			}
+			env[k] = v
+		}
+	}
+	for _, e := range c.Env {
+		if !strings.HasPrefix(e.Name, "GATEWAY_") {
+			continue // extraEnv, GOMEMLIMIT and the like
+		}
+		if !slices.Contains(known, e.Name) {
+			t.Errorf("env sets %s, which the gateway does not read", e.Name)
+		}
+		switch {
+		case e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil:
+			ref := e.ValueFrom.SecretKeyRef
+			sec, ok := r.get("Secret", ref.Name).(*corev1.Secret)
+			if !ok {
+				// existingSecret: the operator's; stand in for its values.
+				env[e.Name] = map[string]string{
+					"admin-token":    "operator-admin-token-0123456789",
+					"encryption-key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+					"redis-password": "operator-redis-password",
+				}[ref.Key]
+				continue
+			}
+			v, ok := sec.Data[ref.Key]
+			if !ok && (ref.Optional == nil || !*ref.Optional) {
+				t.Errorf("%s refers to key %s, which Secret %s lacks", e.Name, ref.Key, ref.Name)
+			}
+			env[e.Name] = string(v)
+		default:
+			env[e.Name] = e.Value
+		}
+	}
+	if (env["GATEWAY_REDIS_URL"] != "") != (mode == "redis") {
+		t.Errorf("mode %s with GATEWAY_REDIS_URL=%q", mode, env["GATEWAY_REDIS_URL"])
+	}
+	cfg, err := config.Parse(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatalf("the gateway refuses the chart's configuration: %v", err)
+	}
+	if cfg.AdminToken == "" || cfg.EncryptionKey == nil {
+		t.Error("the admin token or the encryption key is missing")
+	}
+	// SIGTERM comes after preStop; the kubelet must wait for the whole grace.
+	pod := dep.Spec.Template.Spec
+	preStop := int64(pod.Containers[0].Lifecycle.PreStop.Sleep.Seconds)
+	if pod.TerminationGracePeriodSeconds == nil || *pod.TerminationGracePeriodSeconds <= preStop+int64(cfg.ShutdownGrace.Seconds()) {
+		t.Errorf("terminationGracePeriodSeconds %v must exceed preStop %d s + shutdown grace %s", pod.TerminationGracePeriodSeconds, preStop, cfg.ShutdownGrace)
+	}
+}
+
+// checkSelectors checks that Service, PDB, HPA, ServiceMonitor and
+// NetworkPolicy all point at the gateway's pods and ports.
+func checkSelectors(t *testing.T, r *rendered, dep *appsv1.Deployment) {
+	t.Helper()
+	podLabels := labels.Set(dep.Spec.Template.Labels)
+	sel, err := metav1.LabelSelectorAsSelector(dep.Spec.Selector)
+	if err != nil || !sel.Matches(podLabels) {
+		t.Fatalf("the Deployment's selector does not match its pods: %v", err)
+	}
+	svc, ok := r.get("Service", dep.Name).(*corev1.Service)
+	if !ok {
+		t.Fatal("no Service")
+	}
+	if !labels.SelectorFromSet(svc.Spec.Selector).Matches(podLabels) {
+		t.Error("the Service's selector does not match the gateway's pods")
+	}
+	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].TargetPort.String() != "http" || svc.Spec.Ports[0].Name != "http" {
+		t.Errorf("Service ports: %+v", svc.Spec.Ports)
+	}
+	if pdb, ok := r.get("PodDisruptionBudget", dep.Name).(*policyv1.PodDisruptionBudget); ok {
+		s, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
+		if err != nil || !s.Matches(podLabels) {
+			t.Error("the PDB's selector does not match the gateway's pods")
+		}
+	}
+	if hpa, ok := r.get("HorizontalPodAutoscaler", dep.Name).(*autoscalingv2.HorizontalPodAutoscaler); ok {
+		if hpa.Spec.ScaleTargetRef.Kind != "Deployment" || hpa.Spec.ScaleTargetRef.Name != dep.Name {
+			t.Errorf("HPA targets %+v", hpa.Spec.ScaleTargetRef)
+		}
+	}
+	if sm, ok := r.get("ServiceMonitor", dep.Name).(*monitoringv1.ServiceMonitor); ok {
+		s, err := metav1.LabelSelectorAsSelector(&sm.Spec.Selector)
+		if err != nil || !s.Matches(labels.Set(svc.Labels)) {
+			t.Error("the ServiceMonitor's selector does not match the Service")
+		}
+		if len(sm.Spec.Endpoints) != 1 || sm.Spec.Endpoints[0].Port != "http" || sm.Spec.Endpoints[0].Path != "/metrics" {
+			t.Errorf("ServiceMonitor endpoints: %+v", sm.Spec.Endpoints)
+		}
+	}
+	if np, ok := r.get("NetworkPolicy", dep.Name).(*networkingv1.NetworkPolicy); ok {
+		s, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
+		if err != nil || !s.Matches(podLabels) {
+			t.Error("the NetworkPolicy does not select the gateway's pods")
+		}
+	}
+	if pod, ok := r.get("Pod", dep.Name+"-test-ready").(*corev1.Pod); ok {
+		if pod.Annotations["helm.sh/hook"] != "test" {
+			t.Error("the test pod is not a helm test hook")
+		}
+	}
+}
+
+func checkEmbeddedVolume(t *testing.T, r *rendered, dep *appsv1.Deployment) {
+	t.Helper()
+	var claim string
+	for _, v := range dep.Spec.Template.Spec.Volumes {
+		if v.Name == "data" && v.PersistentVolumeClaim != nil {
+			claim = v.PersistentVolumeClaim.ClaimName
+		}
+	}
+	if claim == "" {
+		t.Fatal("embedded mode without a PersistentVolumeClaim volume")
+	}
+	if pvc, ok := r.get("PersistentVolumeClaim", claim).(*corev1.PersistentVolumeClaim); ok {
+		if pvc.Annotations["helm.sh/resource-policy"] != "keep" {
+			t.Error("uninstalling would delete the claim holding every connection")
+		}
+	} else if claim != "gateway-data" {
+		t.Errorf("claim %s is neither rendered nor the existing one", claim)
+	}
+	mounted := false
+	for _, m := range dep.Spec.Template.Spec.Containers[0].VolumeMounts {
+		mounted = mounted || (m.Name == "data" && m.MountPath == "/data")
+	}
+	if !mounted {
+		t.Error("the claim is not mounted at /data (GATEWAY_DATA_DIR)")
+	}
+}
+
+func checkBundledRedis(t *testing.T, r *rendered, sts *appsv1.StatefulSet) {
+	t.Helper()
+	if sts.Spec.Replicas == nil || *sts.Spec.Replicas != 1 {
+		t.Error("the bundled Redis must be a single node")
+	}
+	c := sts.Spec.Template.Spec.Containers[0]
+	script := strings.Join(c.Command, " ")
+	if !strings.Contains(script, "--appendonly yes") {
+		t.Errorf("the bundled Redis does not persist with an append-only file: %s", script)
+	}
+	if strings.Contains(script, "--requirepass") {
+		t.Error("the Redis password is on the command line")
+	}
+	sc := c.SecurityContext
+	if sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
+		t.Errorf("Redis container security context: %+v", sc)
+	}
+	svc, ok := r.get("Service", sts.Name).(*corev1.Service)
+	if !ok || !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(sts.Spec.Template.Labels)) {
+		t.Error("the Redis Service does not select the Redis pod")
+	}
+}
+
+// The schema refuses what the gateway cannot run, naming the field; without
+// the schema, the templates refuse it with a sentence saying what to change.
+func TestRefused(t *testing.T) {
+	tests := []struct {
+		name       string
+		set        []string
+		schema     string // in helm's schema error
+		template   string // in the template's fail message ("": the schema alone refuses it)
+		valuesFile string
+	}{
+		{"embedded with two replicas", []string{"mode=embedded", "replicaCount=2"},
+			"/replicaCount': value must be 1", "set replicaCount=1", ""},
+		{"embedded with autoscaling", []string{"mode=embedded", "replicaCount=1", "autoscaling.enabled=true"},
+			"/autoscaling/enabled': value must be false", "cannot autoscale", ""},
+		{"embedded without a claim", []string{"mode=embedded", "replicaCount=1", "embedded.persistence.enabled=false"},
+			"/embedded/persistence/enabled': value must be true", "needs a PersistentVolumeClaim", ""},
+		{"redis with no Redis", []string{"redis.bundled.enabled=false"},
+			"/redis/url': minLength", "mode=redis needs a Redis", ""},
+		{"redis url and bundled both", []string{"redis.url=redis://redis:6379/0"},
+			"/redis/bundled/enabled': value must be false", "choose one", ""},
+		{"unknown mode", []string{"mode=cluster"}, "/mode': value must be one of", "mode must be redis or embedded", ""},
+		{"credentials in the URL", []string{"redis.bundled.enabled=false", "redis.url=redis://:hunter2@redis:6379/0"}, "/redis/url'", "", ""},
+		{"short admin token", []string{"secrets.adminToken=short"}, "/secrets/adminToken'", "", ""},
+		{"bad encryption key", []string{"secrets.encryptionKey=not-a-key"}, "/secrets/encryptionKey'", "", ""},
+		{"bad rate limit", []string{"gateway.rateLimit=100/min"}, "/gateway/rateLimit'", "", ""},
+		{"unknown value", []string{"replicas=3"}, "additional properties 'replicas' not allowed", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := []string{}
+			for _, s := range tt.set {
+				args = append(args, "--set", s)
+			}
+			out, err := render(t, "rel", args...)
+			if err == nil {
+				t.Fatalf("rendered:\n%s", out)
+			}
+			if !strings.Contains(err.Error(), tt.schema) {
+				t.Errorf("schema error does not say %q:\n%v", tt.schema, err)
+			}
+			if strings.Contains(err.Error(), "hunter2") && !strings.Contains(err.Error(), "does not match pattern") {
+				t.Errorf("error shows the password: %v", err)
+			}
+			if tt.template == "" {
+				return
+			}
+			_, err = render(t, "rel", append(args, "--skip-schema-validation")...)
+			if err == nil || !strings.Contains(err.Error(), tt.template) {
+				t.Errorf("without the schema: %v, want a failure saying %q", err, tt.template)
+			}
+		})
+	}
+}
+
+// Long release names are cut to Kubernetes' 63 characters, the bundled
+// Redis's name included, and stay distinct.
+func TestLongReleaseName(t *testing.T) {
+	release := strings.Repeat("a", 53)
+	out, err := render(t, release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := decode(t, out) // fails on any name over 63
+	var deps, redis int
+	for _, k := range r.order {
+		deps += boolInt(strings.HasPrefix(k, "Deployment/"))
+		redis += boolInt(strings.HasPrefix(k, "StatefulSet/") && strings.HasSuffix(k, "-redis"))
+	}
+	if deps != 1 || redis != 1 {
+		t.Fatalf("objects: %v", r.order)
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// The values file documents itself: every key in values.yaml is in the
+// schema (which refuses unknown keys), so a typo is an error, not a no-op.
+func TestSchemaCoversDefaults(t *testing.T) {
+	if _, err := render(t, "rel", "--values", filepath.Join(chart, "values.yaml")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The bundled Redis's command, run as rendered (on loopback, in a temporary
+// folder), takes its password from the environment through standard input,
+// refuses clients without it, and persists with an append-only file.
+func TestBundledRedisCommand(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Fatal("redis-server not found: install it (apt-get install -y redis-server), as .ci/run does")
+	}
+	out, err := render(t, "rel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sts, ok := decode(t, out).get("StatefulSet", "rel-instagram-gateway-redis").(*appsv1.StatefulSet)
+	if !ok {
+		t.Fatal("no bundled Redis")
+	}
+	c := sts.Spec.Template.Spec.Containers[0]
+	if len(c.Command) != 3 || c.Command[0] != "sh" || c.Command[1] != "-c" {
+		t.Fatalf("command: %q", c.Command)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	dir := t.TempDir()
+	script := strings.Replace(c.Command[2], "--dir /data", "--dir "+dir, 1)
+	script = strings.Replace(script, " <<EOF", " --bind 127.0.0.1 --port "+port+" <<EOF", 1)
+	if script == c.Command[2] {
+		t.Fatalf("cannot place the test's folder and port in %q", c.Command[2])
+	}
+	const password = "bundled-redis-pw-0123"
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Env = append(os.Environ(), "REDISCLI_AUTH="+password)
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	authed := redis.NewClient(&redis.Options{Addr: addr, Password: password})
+	defer authed.Close()
+	for ctx.Err() == nil && authed.Ping(ctx).Err() != nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := authed.Ping(ctx).Err(); err != nil {
+		t.Fatalf("with the password: %v", err)
+	}
+	anon := redis.NewClient(&redis.Options{Addr: addr})
+	defer anon.Close()
+	if err := anon.Ping(ctx).Err(); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
+		t.Errorf("without the password: %v, want NOAUTH", err)
+	}
+	got, err := authed.ConfigGet(ctx, "appendonly").Result()
+	if err != nil || got["appendonly"] != "yes" {
+		t.Errorf("appendonly = %v (%v)", got, err)
+	}
+	if ps, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid)); err == nil && bytes.Contains(ps, []byte(password)) {
+		t.Error("the password is on the process's command line")
+	}
+}
