@@ -95,7 +95,9 @@ func (s *Server) invoke(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	resp, err := s.opts.Connector.Invoke(c.Request.Context(), call)
+	calls := new(connectors.UpstreamCalls)
+	c.Set(keyUpstreamCalls, calls)
+	resp, err := s.opts.Connector.Invoke(connectors.WithUpstreamCalls(c.Request.Context(), calls), call)
 	if err != nil {
 		if e := connectors.AsError(err); e.Code == connectors.CodeRateLimited && e.Upstream != nil {
 			s.cooldown(c, conn, time.Duration(e.RetryAfter)*time.Second)

@@ -23,6 +23,8 @@ const (
 	keyAllowed    = "gw.allowed"
 	keyGraph      = "gw.graph"
 	keyHeld       = "gw.held"
+	// keyUpstreamCalls counts the request's upstream calls.
+	keyUpstreamCalls = "gw.upstream_calls"
 )
 
 var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._:\-]{1,128}$`)
@@ -53,7 +55,12 @@ func (s *Server) accessLog(c *gin.Context) {
 		slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
 	}
 	if m := matchOf(c); m != nil {
-		attrs = append(attrs, slog.String("action", m.Action.OperationID), slog.String("format", string(m.Format)))
+		calls := 0
+		if v, ok := c.Get(keyUpstreamCalls); ok {
+			calls = v.(*connectors.UpstreamCalls).N()
+		}
+		attrs = append(attrs, slog.String("action", m.Action.OperationID), slog.String("format", formatOf(c, m)),
+			slog.Int("upstream_calls", calls))
 	}
 	if conn := connectionOf(c); conn != nil {
 		attrs = append(attrs, slog.String("connection_id", conn.ID))
@@ -97,11 +104,7 @@ func (s *Server) record(c *gin.Context, d time.Duration) {
 	if match == nil {
 		return
 	}
-	format := string(match.Format)
-	if c.GetBool(keyGraph) {
-		format = "graph"
-	}
-	m.Call(match.Action.OperationID, format, c.Writer.Status(), d)
+	m.Call(match.Action.OperationID, formatOf(c, match), c.Writer.Status(), d)
 	if match.Action.Method == http.MethodPost && connectionOf(c) != nil {
 		result := "ok"
 		if e != nil {
@@ -141,6 +144,14 @@ func bodyError(err error) error {
 		return connectors.Errorf(connectors.CodePayloadTooLarge, "the body is larger than %d bytes", MaxBody)
 	}
 	return connectors.Errorf(connectors.CodeBadRequest, "the body could not be read")
+}
+
+// formatOf names the request's path format: new, old or graph.
+func formatOf(c *gin.Context, m *connectors.Match) string {
+	if c.GetBool(keyGraph) {
+		return "graph"
+	}
+	return string(m.Format)
 }
 
 func matchOf(c *gin.Context) *connectors.Match {

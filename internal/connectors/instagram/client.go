@@ -111,6 +111,7 @@ func (c *Client) Post(ctx context.Context, path string, form url.Values, token s
 }
 
 func (c *Client) do(req *http.Request, token string) (*connectors.Response, error) {
+	connectors.CountUpstreamCall(req.Context())
 	if c.Observe == nil {
 		return c.roundTrip(req, token)
 	}
