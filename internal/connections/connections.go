@@ -82,7 +82,7 @@ func (s *Service) Create(ctx context.Context, token, name string) (connectors.Co
 	if err != nil {
 		return connectors.ConnectionView{}, err
 	}
-	key, err := secret.NewAPIKey()
+	key, err := secret.NewAPIKey(id)
 	if err != nil {
 		return connectors.ConnectionView{}, err
 	}
@@ -126,9 +126,9 @@ func (s *Service) Get(ctx context.Context, id string) (connectors.ConnectionView
 
 // Rotate issues a new API key; the old one stops working at once.
 func (s *Service) Rotate(ctx context.Context, id string) (connectors.ConnectionView, error) {
-	key, err := secret.NewAPIKey()
+	key, err := secret.NewAPIKey(id)
 	if err != nil {
-		return connectors.ConnectionView{}, err
+		return connectors.ConnectionView{}, connectors.ErrNotFound // not an ID this gateway makes
 	}
 	if err := s.Store.Rotate(ctx, id, secret.HashAPIKey(key)); err != nil {
 		return connectors.ConnectionView{}, err
@@ -149,16 +149,24 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 // ErrInvalidKey answers a missing, unknown, rotated or revoked key.
 var ErrInvalidKey = connectors.Errorf(connectors.CodeInvalidAPIToken, "missing or invalid API key: pass it as api_token, X-API-Key or Authorization: Bearer")
 
-// Authenticate finds the connection of an API key: one store read.
+// Authenticate finds the connection of an API key: one store read of the
+// connection the key names, then its stored hash compared in constant time.
 func (s *Service) Authenticate(ctx context.Context, key string) (*connectors.Connection, error) {
-	if !secret.LooksLikeAPIKey(key) {
+	id, ok := secret.APIKeyID(key)
+	if !ok {
 		return nil, ErrInvalidKey
 	}
-	c, err := s.Store.ByKeyHash(ctx, secret.HashAPIKey(key))
+	c, err := s.Store.Get(ctx, id)
 	if errors.Is(err, connectors.ErrNotFound) {
 		return nil, ErrInvalidKey
 	}
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	if !secret.Equal(c.KeyHash, secret.HashAPIKey(key)) {
+		return nil, ErrInvalidKey // rotated, or a guess
+	}
+	return c, nil
 }
 
 // Cooldown records that upstream throttles c until then (shared by

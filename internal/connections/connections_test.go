@@ -36,7 +36,7 @@ func TestCreateAuthenticate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Name != "shop" || v.InstagramUserID != fakegraph.DemoUserID || v.Username != "sandbox_creator" || !secret.LooksLikeAPIKey(v.APIKey) {
+	if v.Name != "shop" || v.InstagramUserID != fakegraph.DemoUserID || v.Username != "sandbox_creator" || func() bool { id, ok := secret.APIKeyID(v.APIKey); return !ok || id != v.ID }() {
 		t.Fatalf("%+v", v)
 	}
 	c, err := s.Authenticate(ctx, v.APIKey)
@@ -50,7 +50,16 @@ func TestCreateAuthenticate(t *testing.T) {
 	if err != nil || tok != fakegraph.DemoToken {
 		t.Fatalf("Token = %v", err)
 	}
-	for _, k := range []string{"", "igw_x", v.APIKey[:len(v.APIKey)-1] + "A", strings.ToUpper(v.APIKey)} {
+	other, err := s.Create(ctx, fakegraph.OtherToken, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, _ := secret.NewAPIKey(v.ID) // the right ID, a random secret
+	for _, k := range []string{
+		"", "igw_x", v.APIKey[:len(v.APIKey)-1] + "A", strings.ToUpper(v.APIKey), forged,
+		"igw_conn_00000000000000000000." + v.APIKey[len(v.APIKey)-43:], // an unknown ID with a real secret
+		"igw_" + other.ID + "." + v.APIKey[len(v.APIKey)-43:],          // another connection's ID with v's secret
+	} {
 		if _, err := s.Authenticate(ctx, k); !errors.Is(err, ErrInvalidKey) {
 			t.Errorf("Authenticate(%q) = %v", k, err)
 		}

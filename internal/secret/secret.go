@@ -73,13 +73,19 @@ func (s *Sealer) Open(id string, sealed []byte) (string, error) {
 	return string(pt), nil
 }
 
-// NewAPIKey returns a new API key: the prefix and 32 random bytes, base64url.
-func NewAPIKey() (string, error) {
+// NewAPIKey returns a new API key for the connection id:
+// igw_<id>.<32 random bytes, base64url>. The ID in the key lets a lookup be
+// one read of the connection's record, whose stored hash is then compared;
+// the random part is the secret.
+func NewAPIKey(id string) (string, error) {
+	if !validID(id) {
+		return "", fmt.Errorf("invalid connection ID %q", id)
+	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}
-	return APIKeyPrefix + base64.RawURLEncoding.EncodeToString(b), nil
+	return APIKeyPrefix + id + "." + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
 // HashAPIKey returns the hex SHA-256 of an API key: the only form stored.
@@ -88,10 +94,41 @@ func HashAPIKey(key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// LooksLikeAPIKey tells whether s has the shape of an API key, so that
-// obviously wrong keys cost no store read.
-func LooksLikeAPIKey(s string) bool {
-	return strings.HasPrefix(s, APIKeyPrefix) && len(s) == len(APIKeyPrefix)+43
+// APIKeyID returns the connection ID an API key names, and whether s has
+// the shape of an API key at all, so that obviously wrong keys cost no
+// store read. The key is genuine only if its hash matches the stored one.
+func APIKeyID(s string) (string, bool) {
+	rest, ok := strings.CutPrefix(s, APIKeyPrefix)
+	if !ok {
+		return "", false
+	}
+	id, random, ok := strings.Cut(rest, ".")
+	if !ok || len(random) != 43 || !validID(id) {
+		return "", false
+	}
+	for i := 0; i < len(random); i++ {
+		if !isBase64URL(random[i]) {
+			return "", false
+		}
+	}
+	return id, true
+}
+
+// validID tells whether id can be a connection ID: 1 to 64 of [A-Za-z0-9_-].
+func validID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !isBase64URL(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func isBase64URL(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }
 
 // NewID returns a random connection ID.

@@ -50,18 +50,33 @@ func TestSealOpen(t *testing.T) {
 }
 
 func TestAPIKey(t *testing.T) {
-	a, _ := NewAPIKey()
-	b, _ := NewAPIKey()
-	if a == b || !LooksLikeAPIKey(a) || !strings.HasPrefix(a, APIKeyPrefix) {
-		t.Fatalf("keys %q %q", a, b)
+	id, _ := NewID()
+	a, _ := NewAPIKey(id)
+	b, _ := NewAPIKey(id)
+	if got, ok := APIKeyID(a); a == b || !ok || got != id || !strings.HasPrefix(a, APIKeyPrefix+id+".") {
+		t.Fatalf("keys %q %q: APIKeyID = %q %v", a, b, got, ok)
 	}
 	if HashAPIKey(a) == HashAPIKey(b) || len(HashAPIKey(a)) != 64 || strings.Contains(HashAPIKey(a), a) {
 		t.Fatal("bad hash")
 	}
-	for _, s := range []string{"", "igw_", "igw_short", "xyz_" + a[4:]} {
-		if LooksLikeAPIKey(s) {
-			t.Errorf("LooksLikeAPIKey(%q) = true", s)
+	random := a[len(a)-43:]
+	for _, s := range []string{
+		"", "igw_", "igw_short", "xyz_" + a[4:], // prefix
+		"igw_" + random,                           // no ID
+		"igw_." + random,                          // empty ID
+		"igw_" + id + random,                      // no dot
+		"igw_" + id + "." + random[1:],            // short
+		"igw_" + id + "." + random + "A",          // long
+		"igw_" + id + "." + random[1:] + "=",      // not base64url
+		"igw_" + id + "/x." + random,              // ID with a slash
+		"igw_" + strings.Repeat("a", 65) + "." + random,
+	} {
+		if _, ok := APIKeyID(s); ok {
+			t.Errorf("APIKeyID(%q) accepted", s)
 		}
+	}
+	if _, err := NewAPIKey("bad id"); err == nil {
+		t.Error("NewAPIKey accepted an ID with a space")
 	}
 }
 

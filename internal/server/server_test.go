@@ -244,7 +244,7 @@ func TestAdmin(t *testing.T) {
 	data, _ := a.body["data"].(map[string]any)
 	key, _ := data["api_key"].(string)
 	id, _ := data["id"].(string)
-	if a.status != 201 || !secret.LooksLikeAPIKey(key) || data["instagram_user_id"] != fakegraph.OtherUserID || data["username"] != "sandbox_other" || data["created_at"] == nil || data["name"] != "other" {
+	if a.status != 201 || func() bool { kid, ok := secret.APIKeyID(key); return !ok || kid != id }() || data["instagram_user_id"] != fakegraph.OtherUserID || data["username"] != "sandbox_other" || data["created_at"] == nil || data["name"] != "other" {
 		t.Fatalf("create: %s", a.raw)
 	}
 	for _, tt := range []struct{ name, body string }{

@@ -19,10 +19,8 @@ import (
 	"github.com/igconnect/gateway/internal/store"
 )
 
-var (
-	bucketConns = []byte("connections") // id -> JSON connection
-	bucketKeys  = []byte("keys")        // key hash -> id
-)
+// bucketConns holds id -> JSON connection (its key hash included).
+var bucketConns = []byte("connections")
 
 // FileName is the store's file in the data directory.
 const FileName = "gateway.db"
@@ -52,12 +50,8 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketConns, bucketKeys} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := tx.CreateBucketIfNotExists(bucketConns)
+		return err
 	})
 	if err != nil {
 		db.Close()
@@ -72,14 +66,11 @@ func (s *Store) Create(_ context.Context, c *connectors.Connection) error {
 		return err
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		conns, keys := tx.Bucket(bucketConns), tx.Bucket(bucketKeys)
-		if conns.Get([]byte(c.ID)) != nil || keys.Get([]byte(c.KeyHash)) != nil {
+		conns := tx.Bucket(bucketConns)
+		if conns.Get([]byte(c.ID)) != nil {
 			return fmt.Errorf("connection %s already exists", c.ID)
 		}
-		if err := conns.Put([]byte(c.ID), raw); err != nil {
-			return err
-		}
-		return keys.Put([]byte(c.KeyHash), []byte(c.ID))
+		return conns.Put([]byte(c.ID), raw)
 	})
 }
 
@@ -100,7 +91,19 @@ func (s *Store) Get(_ context.Context, id string) (c *connectors.Connection, err
 		c, err = get(tx, []byte(id))
 		return err
 	})
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if until, ok := s.cooldowns[c.ID]; ok {
+		if time.Now().Before(until) {
+			c.CooldownUntil = until
+		} else {
+			delete(s.cooldowns, c.ID)
+		}
+	}
+	s.mu.Unlock()
+	return c, nil
 }
 
 func (s *Store) List(_ context.Context) ([]*connectors.Connection, error) {
@@ -119,29 +122,6 @@ func (s *Store) List(_ context.Context) ([]*connectors.Connection, error) {
 	return out, err
 }
 
-func (s *Store) ByKeyHash(_ context.Context, hash string) (c *connectors.Connection, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		id := tx.Bucket(bucketKeys).Get([]byte(hash))
-		if id == nil {
-			return connectors.ErrNotFound
-		}
-		c, err = get(tx, id)
-		return err
-	})
-	if err == nil {
-		s.mu.Lock()
-		if until, ok := s.cooldowns[c.ID]; ok {
-			if time.Now().Before(until) {
-				c.CooldownUntil = until
-			} else {
-				delete(s.cooldowns, c.ID)
-			}
-		}
-		s.mu.Unlock()
-	}
-	return c, err
-}
-
 func (s *Store) Cooldown(_ context.Context, id string, until time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -157,16 +137,9 @@ func (s *Store) Rotate(_ context.Context, id, newHash string) error {
 		if err != nil {
 			return err
 		}
-		keys := tx.Bucket(bucketKeys)
-		if err := keys.Delete([]byte(c.KeyHash)); err != nil {
-			return err
-		}
 		c.KeyHash = newHash
 		raw, err := json.Marshal(c)
 		if err != nil {
-			return err
-		}
-		if err := keys.Put([]byte(newHash), []byte(id)); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketConns).Put([]byte(id), raw)
@@ -174,16 +147,19 @@ func (s *Store) Rotate(_ context.Context, id, newHash string) error {
 }
 
 func (s *Store) Delete(_ context.Context, id string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		c, err := get(tx, []byte(id))
-		if err != nil {
-			return err
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		conns := tx.Bucket(bucketConns)
+		if conns.Get([]byte(id)) == nil {
+			return connectors.ErrNotFound
 		}
-		if err := tx.Bucket(bucketKeys).Delete([]byte(c.KeyHash)); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketConns).Delete([]byte(id))
+		return conns.Delete([]byte(id))
 	})
+	if err == nil {
+		s.mu.Lock()
+		delete(s.cooldowns, id)
+		s.mu.Unlock()
+	}
+	return err
 }
 
 func (s *Store) Ping(context.Context) error {

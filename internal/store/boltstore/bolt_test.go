@@ -39,7 +39,7 @@ func TestSurvivesReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if c, err := s.ByKeyHash(context.Background(), "hp"); err != nil || c.ID != "conn_p" {
+	if c, err := s.Get(context.Background(), "conn_p"); err != nil || c.KeyHash != storetest.Hash("hp") {
 		t.Fatalf("after reopen: %+v %v", c, err)
 	}
 }

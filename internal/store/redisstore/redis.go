@@ -1,32 +1,26 @@
 // Package redisstore is the shared connection store: every replica on one
 // Redis sees the same connections and keys at once.
 //
-// Layout (prefix "igw:"):
+// Layout: one key per connection, in a compact binary record (record.go).
+// Hash tags keep a connection's keys in one Redis Cluster slot.
 //
-//	igw:k:<key hash>  the connection record (JSON): one GET per API call
-//	igw:c:<id>        the connection's current key hash
-//	igw:cool:<id>     set while upstream throttles the connection; expires with it
+//	igw:{<id>}       the connection's record: read with its cooldown in one
+//	                 EVALSHA per API call (the API key names the ID)
+//	igw:{<id>}:cool  set while upstream throttles the connection; expires with it
 package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/igconnect/gateway/internal/connectors"
 	"github.com/igconnect/gateway/internal/store"
-)
-
-const (
-	prefixKey      = "igw:k:"
-	prefixConn     = "igw:c:"
-	prefixCooldown = "igw:cool:"
-	maxRetries     = 20
 )
 
 // Store is a store.Store on Redis.
@@ -39,6 +33,18 @@ var _ store.Store = (*Store)(nil)
 // New returns a store on rdb. The caller owns rdb.
 func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
 
+func recordKey(id string) string   { return "igw:{" + id + "}" }
+func cooldownKey(id string) string { return "igw:{" + id + "}:cool" }
+
+// idOf returns the ID in a record key's name.
+func idOf(key string) (string, bool) {
+	id, ok := strings.CutPrefix(key, "igw:{")
+	if !ok {
+		return "", false
+	}
+	return strings.CutSuffix(id, "}")
+}
+
 func unavailable(err error) error {
 	if err == nil || errors.Is(err, connectors.ErrNotFound) {
 		return err
@@ -50,54 +56,30 @@ func unavailable(err error) error {
 	return connectors.Wrap(err, connectors.CodeUnavailable, "connection store unavailable")
 }
 
-// createScript stores both keys, or neither when the ID or key exists.
-var createScript = redis.NewScript(`
-if redis.call("EXISTS", KEYS[1]) == 1 or redis.call("EXISTS", KEYS[2]) == 1 then
-  return 0
-end
-redis.call("SET", KEYS[1], ARGV[1])
-redis.call("SET", KEYS[2], ARGV[2])
-return 1
-`)
-
 func (s *Store) Create(ctx context.Context, c *connectors.Connection) error {
-	raw, err := json.Marshal(c)
+	raw, err := encodeRecord(c)
 	if err != nil {
 		return err
 	}
-	n, err := createScript.Run(ctx, s.rdb, []string{prefixConn + c.ID, prefixKey + c.KeyHash}, c.KeyHash, raw).Int()
+	ok, err := s.rdb.SetNX(ctx, recordKey(c.ID), raw, 0).Result()
 	if err != nil {
 		return unavailable(err)
 	}
-	if n == 0 {
+	if !ok {
 		return fmt.Errorf("connection %s already exists", c.ID)
 	}
 	return nil
 }
 
-func decode(raw string) (*connectors.Connection, error) {
-	var c connectors.Connection
-	if err := json.Unmarshal([]byte(raw), &c); err != nil {
-		return nil, fmt.Errorf("decode connection: %w", err)
-	}
-	return &c, nil
-}
-
-// lookupScript reads a key's record and its connection's cooldown (PTTL of
-// igw:cool:<id>) in one round trip.
-var lookupScript = redis.NewScript(`
+// getScript reads a record and its cooldown's PTTL in one round trip.
+var getScript = redis.NewScript(`
 local rec = redis.call("GET", KEYS[1])
 if not rec then return false end
-local ok, c = pcall(cjson.decode, rec)
-local ttl = -2
-if ok and type(c) == "table" and type(c.id) == "string" then
-  ttl = redis.call("PTTL", ARGV[1] .. c.id)
-end
-return {rec, ttl}
+return {rec, redis.call("PTTL", KEYS[2])}
 `)
 
-func (s *Store) ByKeyHash(ctx context.Context, hash string) (*connectors.Connection, error) {
-	res, err := lookupScript.Run(ctx, s.rdb, []string{prefixKey + hash}, prefixCooldown).Slice()
+func (s *Store) Get(ctx context.Context, id string) (*connectors.Connection, error) {
+	res, err := getScript.Run(ctx, s.rdb, []string{recordKey(id), cooldownKey(id)}).Slice()
 	if errors.Is(err, redis.Nil) {
 		return nil, connectors.ErrNotFound
 	}
@@ -105,7 +87,7 @@ func (s *Store) ByKeyHash(ctx context.Context, hash string) (*connectors.Connect
 		return nil, unavailable(err)
 	}
 	raw, _ := res[0].(string)
-	c, err := decode(raw)
+	c, err := decodeRecord(id, []byte(raw))
 	if err != nil {
 		return nil, err
 	}
@@ -115,14 +97,14 @@ func (s *Store) ByKeyHash(ctx context.Context, hash string) (*connectors.Connect
 	return c, nil
 }
 
-// Cooldown sets igw:cool:<id> to expire when upstream lets the connection
+// Cooldown sets igw:{<id>}:cool to expire when upstream lets the connection
 // call again (never shortening a longer one).
 func (s *Store) Cooldown(ctx context.Context, id string, until time.Time) error {
 	d := time.Until(until)
 	if d <= 0 {
 		return nil
 	}
-	return unavailable(cooldownScript.Run(ctx, s.rdb, []string{prefixCooldown + id}, d.Milliseconds()).Err())
+	return unavailable(cooldownScript.Run(ctx, s.rdb, []string{cooldownKey(id)}, d.Milliseconds()).Err())
 }
 
 // cooldownScript sets the cooldown key to expire in ARGV[1] ms unless it
@@ -134,123 +116,84 @@ end
 return 1
 `)
 
-func (s *Store) Get(ctx context.Context, id string) (*connectors.Connection, error) {
-	for range maxRetries {
-		hash, err := s.rdb.Get(ctx, prefixConn+id).Result()
-		if errors.Is(err, redis.Nil) {
-			return nil, connectors.ErrNotFound
-		}
-		if err != nil {
-			return nil, unavailable(err)
-		}
-		c, err := s.ByKeyHash(ctx, hash)
-		if !errors.Is(err, connectors.ErrNotFound) {
-			return c, err
-		}
-		// The key was rotated between the two reads: read the new hash.
-	}
-	return nil, connectors.ErrNotFound
-}
-
 func (s *Store) List(ctx context.Context) ([]*connectors.Connection, error) {
-	var ids []string
-	iter := s.rdb.Scan(ctx, 0, prefixConn+"*", 1000).Iterator()
+	var keys []string
+	iter := s.rdb.Scan(ctx, 0, "igw:{*}", 1000).Iterator()
 	for iter.Next(ctx) {
-		ids = append(ids, iter.Val())
+		keys = append(keys, iter.Val())
 	}
 	if err := iter.Err(); err != nil {
 		return nil, unavailable(err)
 	}
-	out := make([]*connectors.Connection, 0, len(ids))
-	for start := 0; start < len(ids); start += 500 {
-		batch := ids[start:min(start+500, len(ids))]
-		hashes, err := s.rdb.MGet(ctx, batch...).Result()
+	out := make([]*connectors.Connection, 0, len(keys))
+	for start := 0; start < len(keys); start += 500 {
+		batch := keys[start:min(start+500, len(keys))]
+		recs, err := s.rdb.MGet(ctx, batch...).Result()
 		if err != nil {
 			return nil, unavailable(err)
 		}
-		keys := make([]string, 0, len(hashes))
-		for _, h := range hashes {
-			if h, ok := h.(string); ok {
-				keys = append(keys, prefixKey+h)
+		for i, r := range recs {
+			raw, ok := r.(string)
+			id, named := idOf(batch[i])
+			if !ok || !named {
+				continue // deleted since the scan
 			}
-		}
-		if len(keys) == 0 {
-			continue
-		}
-		recs, err := s.rdb.MGet(ctx, keys...).Result()
-		if err != nil {
-			return nil, unavailable(err)
-		}
-		for _, r := range recs {
-			if r, ok := r.(string); ok {
-				c, err := decode(r)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, c)
+			c, err := decodeRecord(id, []byte(raw))
+			if err != nil {
+				return nil, fmt.Errorf("connection %s: %w", id, err)
 			}
+			out = append(out, c)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	return out, nil
 }
 
-// update runs fn on the connection id under WATCH, so concurrent rotations
-// and deletions never leave two live keys or an orphan record.
-func (s *Store) update(ctx context.Context, id string, fn func(p redis.Pipeliner, c *connectors.Connection) error) error {
-	connKey := prefixConn + id
-	for range maxRetries {
-		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
-			hash, err := tx.Get(ctx, connKey).Result()
-			if errors.Is(err, redis.Nil) {
-				return connectors.ErrNotFound
-			}
-			if err != nil {
-				return err
-			}
-			raw, err := tx.Get(ctx, prefixKey+hash).Result()
-			if errors.Is(err, redis.Nil) {
-				// Rotated or deleted since we read the hash: look again.
-				return redis.TxFailedErr
-			}
-			if err != nil {
-				return err
-			}
-			c, err := decode(raw)
-			if err != nil {
-				return err
-			}
-			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error { return fn(p, c) })
-			return err
-		}, connKey)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
-		}
-		return unavailable(err)
-	}
-	return connectors.Errorf(connectors.CodeUnavailable, "connection %s is being changed concurrently; try again", id)
-}
+// rotateScript rewrites the key hash in place: one atomic command, so
+// concurrent rotations leave exactly one key, and the old key stops
+// matching on every replica at once.
+var rotateScript = redis.NewScript(`
+local v = redis.call("GETRANGE", KEYS[1], 0, 0)
+if v == "" then return 0 end
+if string.byte(v) ~= tonumber(ARGV[2]) then return -1 end
+redis.call("SETRANGE", KEYS[1], ARGV[3], ARGV[1])
+return 1
+`)
 
 func (s *Store) Rotate(ctx context.Context, id, newHash string) error {
-	return s.update(ctx, id, func(p redis.Pipeliner, c *connectors.Connection) error {
-		old := c.KeyHash
-		c.KeyHash = newHash
-		raw, err := json.Marshal(c)
-		if err != nil {
-			return err
-		}
-		p.Del(ctx, prefixKey+old)
-		p.Set(ctx, prefixKey+newHash, raw, 0)
-		p.Set(ctx, prefixConn+id, newHash, 0)
-		return nil
-	})
+	hash, err := keyHash(newHash)
+	if err != nil {
+		return err
+	}
+	n, err := rotateScript.Run(ctx, s.rdb, []string{recordKey(id)}, hash, recordVersion, hashOffset).Int()
+	switch {
+	case err != nil:
+		return unavailable(err)
+	case n == 0:
+		return connectors.ErrNotFound
+	case n < 0:
+		return fmt.Errorf("connection %s: %w", id, errRecord)
+	}
+	return nil
 }
 
+// deleteScript removes the record and its cooldown; 0 when there was no
+// record.
+var deleteScript = redis.NewScript(`
+local n = redis.call("DEL", KEYS[1])
+redis.call("DEL", KEYS[2])
+return n
+`)
+
 func (s *Store) Delete(ctx context.Context, id string) error {
-	return s.update(ctx, id, func(p redis.Pipeliner, c *connectors.Connection) error {
-		p.Del(ctx, prefixKey+c.KeyHash, prefixConn+id)
-		return nil
-	})
+	n, err := deleteScript.Run(ctx, s.rdb, []string{recordKey(id), cooldownKey(id)}).Int()
+	if err != nil {
+		return unavailable(err)
+	}
+	if n == 0 {
+		return connectors.ErrNotFound
+	}
+	return nil
 }
 
 func (s *Store) Ping(ctx context.Context) error {

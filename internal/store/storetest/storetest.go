@@ -10,18 +10,23 @@ import (
 	"time"
 
 	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/secret"
 	"github.com/igconnect/gateway/internal/store"
 )
 
-// Conn returns a connection fixture.
-func Conn(id, hash string) *connectors.Connection {
+// Hash returns the key hash of a fixture key named seed, shaped as the
+// gateway's (hex SHA-256).
+func Hash(seed string) string { return secret.HashAPIKey(seed) }
+
+// Conn returns a connection fixture whose key hash is Hash(seed).
+func Conn(id, seed string) *connectors.Connection {
 	return &connectors.Connection{
 		ID:              id,
 		Name:            "name " + id,
 		InstagramUserID: "17841400000000001",
 		Username:        "user_" + id,
 		CreatedAt:       time.Now().UTC().Truncate(time.Millisecond),
-		KeyHash:         hash,
+		KeyHash:         Hash(seed),
 		EncryptedToken:  []byte("sealed-" + id),
 	}
 }
@@ -40,22 +45,19 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			}
 		}
 		got, err := s.Get(ctx, "conn_a")
-		if err != nil || got.Username != a.Username || got.KeyHash != "hash_a" || string(got.EncryptedToken) != "sealed-conn_a" || !got.CreatedAt.Equal(a.CreatedAt) {
+		if err != nil || got.ID != "conn_a" || got.Name != a.Name || got.InstagramUserID != a.InstagramUserID || got.Username != a.Username ||
+			got.KeyHash != Hash("hash_a") || string(got.EncryptedToken) != "sealed-conn_a" || !got.CreatedAt.Equal(a.CreatedAt) || !got.CooldownUntil.IsZero() {
 			t.Fatalf("Get = %+v, %v", got, err)
 		}
 		list, err := s.List(ctx)
 		if err != nil || len(list) != 2 || list[0].ID != "conn_a" || list[1].ID != "conn_b" {
 			t.Fatalf("List = %v, %v", list, err)
 		}
-		byKey, err := s.ByKeyHash(ctx, "hash_b")
-		if err != nil || byKey.ID != "conn_b" {
-			t.Fatalf("ByKeyHash = %+v, %v", byKey, err)
-		}
 		if err := s.Create(ctx, Conn("conn_a", "hash_x")); err == nil {
 			t.Fatal("duplicate ID accepted")
 		}
-		if _, err := s.ByKeyHash(ctx, "hash_x"); !errors.Is(err, connectors.ErrNotFound) {
-			t.Fatalf("failed create left its key: %v", err)
+		if got, _ := s.Get(ctx, "conn_a"); got.KeyHash != Hash("hash_a") {
+			t.Fatalf("a refused create changed the stored key: %+v", got)
 		}
 	})
 
@@ -64,10 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		if _, err := s.Get(ctx, "conn_missing"); !errors.Is(err, connectors.ErrNotFound) {
 			t.Errorf("Get: %v", err)
 		}
-		if _, err := s.ByKeyHash(ctx, "nohash"); !errors.Is(err, connectors.ErrNotFound) {
-			t.Errorf("ByKeyHash: %v", err)
-		}
-		if err := s.Rotate(ctx, "conn_missing", "h"); !errors.Is(err, connectors.ErrNotFound) {
+		if err := s.Rotate(ctx, "conn_missing", Hash("h")); !errors.Is(err, connectors.ErrNotFound) {
 			t.Errorf("Rotate: %v", err)
 		}
 		if err := s.Delete(ctx, "conn_missing"); !errors.Is(err, connectors.ErrNotFound) {
@@ -83,27 +82,33 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		if err := s.Create(ctx, Conn("conn_r", "old")); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Rotate(ctx, "conn_r", "new"); err != nil {
+		before, _ := s.Get(ctx, "conn_r")
+		if err := s.Rotate(ctx, "conn_r", Hash("new")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ByKeyHash(ctx, "old"); !errors.Is(err, connectors.ErrNotFound) {
-			t.Fatalf("old key still works: %v", err)
+		c, err := s.Get(ctx, "conn_r")
+		if err != nil || c.KeyHash != Hash("new") {
+			t.Fatalf("after rotate: %+v %v", c, err)
 		}
-		c, err := s.ByKeyHash(ctx, "new")
-		if err != nil || c.ID != "conn_r" || c.KeyHash != "new" {
-			t.Fatalf("new key: %+v %v", c, err)
-		}
-		if got, _ := s.Get(ctx, "conn_r"); got.KeyHash != "new" {
-			t.Fatalf("Get after rotate: %+v", got)
+		// Nothing else changes.
+		if c.Name != before.Name || c.Username != before.Username || string(c.EncryptedToken) != string(before.EncryptedToken) || !c.CreatedAt.Equal(before.CreatedAt) {
+			t.Fatalf("rotate changed more than the key: %+v, was %+v", c, before)
 		}
 		if err := s.Delete(ctx, "conn_r"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ByKeyHash(ctx, "new"); !errors.Is(err, connectors.ErrNotFound) {
-			t.Fatalf("deleted key still works: %v", err)
-		}
 		if _, err := s.Get(ctx, "conn_r"); !errors.Is(err, connectors.ErrNotFound) {
 			t.Fatalf("deleted connection still there: %v", err)
+		}
+		if err := s.Delete(ctx, "conn_r"); !errors.Is(err, connectors.ErrNotFound) {
+			t.Fatalf("second delete: %v", err)
+		}
+		// The ID can be used again, with nothing left of the old one.
+		if err := s.Create(ctx, Conn("conn_r", "again")); err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := s.Get(ctx, "conn_r"); c.KeyHash != Hash("again") {
+			t.Fatalf("re-created: %+v", c)
 		}
 	})
 
@@ -117,24 +122,24 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := s.Rotate(ctx, "conn_c", fmt.Sprintf("h%d", i)); err != nil {
+				if err := s.Rotate(ctx, "conn_c", Hash(fmt.Sprintf("h%d", i))); err != nil {
 					t.Error(err)
 				}
 			}()
 		}
 		wg.Wait()
-		c, _ := s.Get(ctx, "conn_c")
-		live := 0
-		for i := 0; i <= 8; i++ {
-			if _, err := s.ByKeyHash(ctx, fmt.Sprintf("h%d", i)); err == nil {
-				live++
+		c, err := s.Get(ctx, "conn_c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		won := 0
+		for i := 1; i <= 8; i++ {
+			if c.KeyHash == Hash(fmt.Sprintf("h%d", i)) {
+				won++
 			}
 		}
-		if live != 1 {
-			t.Fatalf("%d keys match after concurrent rotations, want 1", live)
-		}
-		if got, err := s.ByKeyHash(ctx, c.KeyHash); err != nil || got.ID != "conn_c" {
-			t.Fatalf("current key %q does not match: %v", c.KeyHash, err)
+		if won != 1 || c.Username != "user_conn_c" {
+			t.Fatalf("after concurrent rotations: %+v", c)
 		}
 	})
 
@@ -143,7 +148,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		if err := s.Create(ctx, Conn("conn_t", "ht")); err != nil {
 			t.Fatal(err)
 		}
-		if c, _ := s.ByKeyHash(ctx, "ht"); !c.CooldownUntil.IsZero() {
+		if c, _ := s.Get(ctx, "conn_t"); !c.CooldownUntil.IsZero() {
 			t.Fatal("cooldown before any")
 		}
 		until := time.Now().Add(2 * time.Second)
@@ -151,12 +156,22 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Fatal(err)
 		}
 		s.Cooldown(ctx, "conn_t", time.Now().Add(time.Second)) // never shortened
-		c, _ := s.ByKeyHash(ctx, "ht")
+		c, _ := s.Get(ctx, "conn_t")
 		if d := c.CooldownUntil.Sub(until); d < -100*time.Millisecond || d > 100*time.Millisecond {
 			t.Fatalf("CooldownUntil %v, want about %v", c.CooldownUntil, until)
 		}
 		if err := s.Cooldown(ctx, "conn_t", time.Now().Add(-time.Second)); err != nil {
 			t.Fatal(err)
+		}
+		// Deleting a connection ends its cooldown: a new one with its ID starts free.
+		if err := s.Delete(ctx, "conn_t"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Create(ctx, Conn("conn_t", "ht2")); err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := s.Get(ctx, "conn_t"); !c.CooldownUntil.IsZero() {
+			t.Fatal("a deleted connection's cooldown outlived it")
 		}
 	})
 
