@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The test binary serves the benchmark's child modes too, as the benchmark
+// re-executes itself.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "serve-") {
+		serveMode(os.Args[1], os.Args[2:])
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// The benchmark runs end to end from a fresh clone, briefly: every target
+// answers, every figure is filled in, and both reports are written. (Its
+// speed targets are checked by running it, never by a test.)
+func TestBenchmarkRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the gateway")
+	}
+	out := t.TempDir()
+	o := options{concurrency: 4, duration: 300 * time.Millisecond, warmup: 100 * time.Millisecond, connections: 20, out: out}
+	rep, err := benchmark(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) != 4 || len(rep.Checks) != 2 {
+		t.Fatalf("report: %+v", rep)
+	}
+	for _, r := range rep.Rows {
+		if r.Result.Calls == 0 || r.Result.RPS <= 0 || r.Result.P50 <= 0 || r.Result.P99 < r.Result.P50 || r.Result.P999 < r.Result.P99 || r.CPUPer1000 < 0 || r.AllocsPerCall <= 0 {
+			t.Errorf("row %s: %+v", r.Target, r)
+		}
+	}
+	md := rep.markdown()
+	if err := rep.write(out, md); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"(a) upstream, direct", "(b) httputil.ReverseProxy", "(c) gateway, embedded", "(d) gateway + Redis", "requests/s ÷ (b)"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "latest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back report
+	if err := json.Unmarshal(raw, &back); err != nil || len(back.Rows) != 4 || back.Settings.Connections != 20 {
+		t.Fatalf("latest.json: %v %+v", err, back)
+	}
+}
