@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -148,5 +149,42 @@ func TestWritePagedUnwrapped(t *testing.T) {
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || len(doc.Data) != 1 || doc.Paging.Next != "http://gw/instagram/graph/v21.0/me/media?after=QUZU" || strings.Contains(w.Body.String(), "IGAAsecret") {
 		t.Fatalf("%s", w.Body)
+	}
+}
+
+// discard is a ResponseWriter that keeps nothing, so that allocation counts
+// are the writer's under test alone.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) WriteHeader(int)             {}
+
+// A body that needs no rewrite is copied into the envelope, never decoded:
+// wrapping 256 KiB allocates no more than wrapping 100 bytes, and at most a
+// handful of times (the headers).
+func TestWriteDataAllocationsBounded(t *testing.T) {
+	small := []byte(`{"id":"17841400000000001","username":"sandbox_creator","account_type":"MEDIA_CREATOR","media_count":30}`)
+	large := []byte(`{"id":"1","caption":"` + strings.Repeat("x", 256<<10) + `"}`)
+	w := &discard{h: http.Header{}}
+	allocs := func(body []byte) float64 {
+		return testing.AllocsPerRun(200, func() {
+			clear(w.h)
+			WriteData(w, 200, body)
+		})
+	}
+	a, b := allocs(small), allocs(large)
+	if a != b || a > 4 {
+		t.Fatalf("allocations: %v for 100 B, %v for 256 KiB; want equal and at most 4", a, b)
+	}
+}
+
+func BenchmarkWritePaged(b *testing.B) {
+	l := &Linker{Base: "http://127.0.0.1:8080", Path: "/instagram/v21.0/me/media", Query: url.Values{"limit": {"1"}}}
+	w := &discard{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		WritePaged(w, 200, []byte(upstreamPage), l, true)
 	}
 }

@@ -20,14 +20,18 @@ type Server struct {
 	dir  string
 	cmd  *exec.Cmd
 	tb   testing.TB
+	args []string
 }
 
 // URL is the server's redis:// URL.
 func (s *Server) URL() string { return "redis://" + s.Addr + "/0" }
 
 // Start starts redis-server on a free loopback port. It fails the test when
-// redis-server is not installed (.ci/run installs it).
-func Start(tb testing.TB) *Server {
+// redis-server is not installed (.ci/run installs it). args are extra
+// redis-server options, which win over the defaults: benchmarks pass
+// "--appendfsync", "everysec" (production's setting) since tests' "always"
+// costs a disk flush per write.
+func Start(tb testing.TB, args ...string) *Server {
 	tb.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		tb.Fatal("redis-server not found: install it (apt-get install -y redis-server), as .ci/run does")
@@ -38,7 +42,7 @@ func Start(tb testing.TB) *Server {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	s := &Server{Addr: addr, dir: tb.TempDir(), tb: tb}
+	s := &Server{Addr: addr, dir: tb.TempDir(), tb: tb, args: args}
 	s.start()
 	tb.Cleanup(s.Stop)
 	return s
@@ -47,9 +51,11 @@ func Start(tb testing.TB) *Server {
 func (s *Server) start() {
 	s.tb.Helper()
 	_, port, _ := net.SplitHostPort(s.Addr)
-	s.cmd = exec.Command("redis-server",
+	args := append([]string{
 		"--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "yes", "--appendfsync", "always",
-		"--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log"))
+		"--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log"),
+	}, s.args...)
+	s.cmd = exec.Command("redis-server", args...)
 	if err := s.cmd.Start(); err != nil {
 		s.tb.Fatal(err)
 	}
