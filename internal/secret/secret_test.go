@@ -62,13 +62,13 @@ func TestAPIKey(t *testing.T) {
 	random := a[len(a)-43:]
 	for _, s := range []string{
 		"", "igw_", "igw_short", "xyz_" + a[4:], // prefix
-		"igw_" + random,                           // no ID
-		"igw_." + random,                          // empty ID
-		"igw_" + id + random,                      // no dot
-		"igw_" + id + "." + random[1:],            // short
-		"igw_" + id + "." + random + "A",          // long
-		"igw_" + id + "." + random[1:] + "=",      // not base64url
-		"igw_" + id + "/x." + random,              // ID with a slash
+		"igw_" + random,                      // no ID
+		"igw_." + random,                     // empty ID
+		"igw_" + id + random,                 // no dot
+		"igw_" + id + "." + random[1:],       // short
+		"igw_" + id + "." + random + "A",     // long
+		"igw_" + id + "." + random[1:] + "=", // not base64url
+		"igw_" + id + "/x." + random,         // ID with a slash
 		"igw_" + strings.Repeat("a", 65) + "." + random,
 	} {
 		if _, ok := APIKeyID(s); ok {
