@@ -4,6 +4,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -24,7 +25,9 @@ func (s *Server) resolve(c *gin.Context) {
 		c.Set(keyGraph, true)
 		rest = rest[len(graphPrefix):]
 	}
-	m, allowed, err := s.router.Resolve(c.Request.Method, rest, c.Request.URL.Query())
+	q := c.Request.URL.Query() // parsed once: auth and invoke read it from the context
+	c.Set(keyQuery, q)
+	m, allowed, err := s.router.Resolve(c.Request.Method, rest, q)
 	if err != nil {
 		if allowed != nil {
 			c.Set(keyAllowed, allowed)
@@ -36,8 +39,8 @@ func (s *Server) resolve(c *gin.Context) {
 }
 
 // apiKey reads the key from api_token, X-API-Key or Authorization: Bearer.
-func apiKey(r *http.Request) string {
-	if k := r.URL.Query().Get("api_token"); k != "" {
+func apiKey(r *http.Request, q url.Values) string {
+	if k := q.Get("api_token"); k != "" {
 		return k
 	}
 	if k := r.Header.Get("X-API-Key"); k != "" {
@@ -51,7 +54,7 @@ func apiKey(r *http.Request) string {
 
 // authenticate finds the caller's connection by its API key.
 func (s *Server) authenticate(c *gin.Context) {
-	conn, err := s.opts.Connections.Authenticate(c.Request.Context(), apiKey(c.Request))
+	conn, err := s.opts.Connections.Authenticate(c.Request.Context(), apiKey(c.Request, queryOf(c)))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -63,7 +66,7 @@ func (s *Server) authenticate(c *gin.Context) {
 func (s *Server) invoke(c *gin.Context) {
 	m := matchOf(c)
 	conn := connectionOf(c)
-	q := c.Request.URL.Query()
+	q := queryOf(c)
 	query, err := connectors.BuildQuery(m.Action, q)
 	if err != nil {
 		s.fail(c, err)

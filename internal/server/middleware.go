@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"time"
 
@@ -23,6 +24,7 @@ const (
 	keyAllowed    = "gw.allowed"
 	keyGraph      = "gw.graph"
 	keyHeld       = "gw.held"
+	keyQuery      = "gw.query"
 	// keyUpstreamCalls counts the request's upstream calls.
 	keyUpstreamCalls = "gw.upstream_calls"
 )
@@ -152,6 +154,14 @@ func formatOf(c *gin.Context, m *connectors.Match) string {
 		return "graph"
 	}
 	return string(m.Format)
+}
+
+// queryOf returns the request's query, parsed once by resolve.
+func queryOf(c *gin.Context) url.Values {
+	if v, ok := c.Get(keyQuery); ok {
+		return v.(url.Values)
+	}
+	return c.Request.URL.Query()
 }
 
 func matchOf(c *gin.Context) *connectors.Match {
