@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"bufio"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,20 +11,11 @@ import (
 // metric reads one unlabelled series from a gateway's /metrics.
 func metric(t *testing.T, g *gateway, name string) float64 {
 	t.Helper()
-	resp, err := client.Get(g.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	v, ok := sample(scrape(t, g), name, nil)
+	if !ok {
+		t.Fatalf("no series %s", name)
 	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
-			f, _ := strconv.ParseFloat(v, 64)
-			return f
-		}
-	}
-	t.Fatalf("no series %s", name)
-	return 0
+	return v
 }
 
 // A bounded soak: 20,000 calls over 50 connections on two replicas. Every

@@ -53,7 +53,8 @@ func keyHash(h string) ([]byte, error) {
 	return b, nil
 }
 
-// decodeRecord reads the record of connection id.
+// decodeRecord reads the record of connection id. The connection keeps b's
+// tail as its sealed token: b must be the caller's own copy.
 func decodeRecord(id string, b []byte) (*connectors.Connection, error) {
 	if len(b) < 1+hashSize || b[0] != recordVersion {
 		return nil, errRecord
@@ -74,6 +75,6 @@ func decodeRecord(id string, b []byte) (*connectors.Connection, error) {
 		*field = string(b[n : n+int(l)])
 		b = b[n+int(l):]
 	}
-	c.EncryptedToken = append([]byte(nil), b...)
+	c.EncryptedToken = b
 	return c, nil
 }
