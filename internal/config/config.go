@@ -10,31 +10,49 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ulule/limiter/v3"
 
-	"github.com/igconnect/gateway/internal/secret"
+	"github.com/igconnect/gateway/internal/connectors"
+	keyring "github.com/igconnect/gateway/internal/secret"
 )
 
 // Config is the gateway's whole configuration.
 type Config struct {
-	Addr             string
-	RedisURL         string
-	RedisPassword    string // overrides the URL's password when set
-	DataDir          string
-	AdminToken       string
-	EncryptionKey    []byte // nil in embedded mode until the key file is read
-	RateLimit        limiter.Rate
-	InstagramURL     string
-	InstagramVersion string
-	PublishTimeout   time.Duration
-	PublicURL        string
-	Sandbox          bool
-	LogLevel         slog.Level
+	Addr          string
+	RedisURL      string
+	RedisPassword string // overrides the URL's password when set
+	DataDir       string
+	AdminToken    string
+	// EncryptionKey is nil in embedded mode until the key file in the data
+	// directory is read; GATEWAY_ENCRYPTION_KEY or GATEWAY_ENCRYPTION_KEY_FILE
+	// set it at start.
+	EncryptionKey     []byte
+	EncryptionKeyFile string
+	RateLimit         limiter.Rate
+	InstagramURL      string
+	InstagramVersion  string
+	PublishTimeout    time.Duration
+	PublicURL         string
+	Sandbox           bool
+	LogLevel          slog.Level
+
+	// TrustedProxies are the peers whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (addresses or CIDRs, as given).
+	TrustedProxies []string
+	// TrustedProxyPrefixes are TrustedProxies parsed.
+	TrustedProxyPrefixes []netip.Prefix
+	// PublishConcurrency caps the publishes of one connection in flight at
+	// once, across replicas.
+	PublishConcurrency int
+	// AuthFailureLimit caps failed authentications per client address.
+	AuthFailureLimit limiter.Rate
 
 	UpstreamTimeout       time.Duration
 	UpstreamDialTimeout   time.Duration
@@ -43,64 +61,79 @@ type Config struct {
 	UpstreamIdleTimeout   time.Duration
 	UpstreamRetries       int
 	ShutdownGrace         time.Duration
+
+	// shown is each variable's value as it may be printed (secrets masked),
+	// in the table's order, for LogValue.
+	shown []slog.Attr
 }
 
 // Embedded tells whether the gateway runs without Redis.
 func (c *Config) Embedded() bool { return c.RedisURL == "" }
 
-// LogValue masks secrets when the configuration is logged.
-func (c *Config) LogValue() slog.Value {
-	mask := func(s string) string {
-		if s == "" {
+// LogValue is the configuration as it may be logged: every variable of the
+// table, secrets masked by their kind (see kind).
+func (c *Config) LogValue() slog.Value { return slog.GroupValue(c.shown...) }
+
+// kind tells how a variable's value may be shown: in -h, in the startup
+// line, in an error.
+type kind int
+
+const (
+	// plain values are shown as they are.
+	plain kind = iota
+	// secret values are never shown: "set" or "unset".
+	secret
+	// url values are shown without their credentials (user, password).
+	urlWithCredentials
+)
+
+// show returns v as a variable of kind k may be printed.
+func (k kind) show(v string) string {
+	switch k {
+	case secret:
+		if v == "" {
 			return "unset"
 		}
 		return "set"
+	case urlWithCredentials:
+		return RedactURL(v)
 	}
-	redis := "unset (embedded)"
-	if c.RedisURL != "" {
-		if u, err := url.Parse(c.RedisURL); err == nil {
-			redis = u.Redacted()
-		}
-	}
-	return slog.GroupValue(
-		slog.String("addr", c.Addr),
-		slog.String("redis_url", redis),
-		slog.String("redis_password", mask(c.RedisPassword)),
-		slog.String("data_dir", c.DataDir),
-		slog.String("admin_token", mask(c.AdminToken)),
-		slog.String("encryption_key", mask(string(c.EncryptionKey))),
-		slog.String("rate_limit", c.RateLimit.Formatted),
-		slog.String("instagram_url", c.InstagramURL),
-		slog.String("instagram_version", c.InstagramVersion),
-		slog.String("publish_timeout", c.PublishTimeout.String()),
-		slog.String("public_url", c.PublicURL),
-		slog.Bool("sandbox", c.Sandbox),
-		slog.String("log_level", c.LogLevel.String()),
-		slog.String("upstream_timeout", c.UpstreamTimeout.String()),
-		slog.String("upstream_dial_timeout", c.UpstreamDialTimeout.String()),
-		slog.String("upstream_tls_timeout", c.UpstreamTLSTimeout.String()),
-		slog.String("upstream_header_timeout", c.UpstreamHeaderTimeout.String()),
-		slog.String("upstream_idle_timeout", c.UpstreamIdleTimeout.String()),
-		slog.Int("upstream_retries", c.UpstreamRetries),
-		slog.String("shutdown_grace", c.ShutdownGrace.String()),
-	)
+	return v
 }
 
-// variable describes one setting: its environment variable, flag, default.
+// RedactURL returns raw with any user name and password removed; a value
+// that does not parse as a URL is not shown at all.
+func RedactURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(not a URL)"
+	}
+	if u.User != nil {
+		u.User = nil
+	}
+	return u.String()
+}
+
+// variable describes one setting: its environment variable, flag, default,
+// and how it may be shown.
 type variable struct {
 	env, flag, def, usage string
+	kind                  kind
 	set                   func(c *Config, v string) error
 }
 
 var variables = []variable{
-	{"GATEWAY_ADDR", "addr", ":8080", "listen address", func(c *Config, v string) error {
+	{"GATEWAY_ADDR", "addr", ":8080", "listen address", plain, func(c *Config, v string) error {
 		if _, _, err := net.SplitHostPort(v); err != nil {
 			return errors.New("must be host:port, for example :8080")
 		}
 		c.Addr = v
 		return nil
 	}},
-	{"GATEWAY_REDIS_URL", "redis-url", "", "redis:// or rediss:// URL; unset: embedded store and in-process limits", func(c *Config, v string) error {
+	{"GATEWAY_REDIS_URL", "redis-url", "", "redis:// or rediss:// URL; unset: embedded store and in-process limits", urlWithCredentials, func(c *Config, v string) error {
 		if v == "" {
 			return nil
 		}
@@ -111,44 +144,53 @@ var variables = []variable{
 		c.RedisURL = v
 		return nil
 	}},
-	{"GATEWAY_REDIS_PASSWORD", "redis-password", "", "Redis password; overrides the one in GATEWAY_REDIS_URL (lets the URL live in a ConfigMap and the password in a Secret)", func(c *Config, v string) error {
+	{"GATEWAY_REDIS_PASSWORD", "redis-password", "", "Redis password; overrides the one in GATEWAY_REDIS_URL (lets the URL live in a ConfigMap and the password in a Secret)", secret, func(c *Config, v string) error {
 		c.RedisPassword = v
 		return nil
 	}},
-	{"GATEWAY_DATA_DIR", "data-dir", "./data", "embedded store's folder", func(c *Config, v string) error {
+	{"GATEWAY_DATA_DIR", "data-dir", "./data", "embedded store's folder", plain, func(c *Config, v string) error {
 		if v == "" {
 			return errors.New("must not be empty")
 		}
 		c.DataDir = v
 		return nil
 	}},
-	{"GATEWAY_ADMIN_TOKEN", "admin-token", "", "bearer token of the admin API; unset: admin API refuses everyone", func(c *Config, v string) error {
+	{"GATEWAY_ADMIN_TOKEN", "admin-token", "", "bearer token of the admin API; unset: admin API refuses everyone", secret, func(c *Config, v string) error {
 		if v != "" && len(v) < 16 {
 			return errors.New("must be at least 16 characters")
 		}
 		c.AdminToken = v
 		return nil
 	}},
-	{"GATEWAY_ENCRYPTION_KEY", "encryption-key", "", "base64 of 32 bytes; encrypts stored upstream tokens (required with Redis)", func(c *Config, v string) error {
+	{"GATEWAY_ENCRYPTION_KEY", "encryption-key", "", "base64 of 32 bytes; encrypts stored upstream tokens and keys API key hashes (required with Redis, or GATEWAY_ENCRYPTION_KEY_FILE)", secret, func(c *Config, v string) error {
 		if v == "" {
 			return nil
 		}
-		k, err := secret.DecodeKey(v)
+		k, err := keyring.DecodeKey(v)
 		if err != nil {
 			return err
 		}
 		c.EncryptionKey = k
 		return nil
 	}},
-	{"GATEWAY_RATE_LIMIT", "rate-limit", "100-M", "per-connection limit in ulule/limiter's format (100-M = 100 per minute)", func(c *Config, v string) error {
-		r, err := limiter.NewRateFromFormatted(v)
-		if err != nil || r.Limit <= 0 {
-			return errors.New("must be LIMIT-PERIOD with a positive limit and a period of S, M, H or D, for example 100-M")
+	{"GATEWAY_ENCRYPTION_KEY_FILE", "encryption-key-file", "", "file holding GATEWAY_ENCRYPTION_KEY (base64 of 32 bytes), kept outside the data directory", plain, func(c *Config, v string) error {
+		if v == "" {
+			return nil
 		}
-		c.RateLimit = r
+		b, err := os.ReadFile(v)
+		if err != nil {
+			return errors.New("cannot be read: " + pathError(err))
+		}
+		k, err := keyring.DecodeKey(string(b))
+		if err != nil {
+			return fmt.Errorf("file content %w", err)
+		}
+		c.EncryptionKeyFile = v
+		c.EncryptionKey = k
 		return nil
 	}},
-	{"GATEWAY_INSTAGRAM_URL", "instagram-url", "https://graph.instagram.com", "upstream base URL", func(c *Config, v string) error {
+	{"GATEWAY_RATE_LIMIT", "rate-limit", "100-M", "per-connection limit in ulule/limiter's format (100-M = 100 per minute)", plain, rate(func(c *Config) *limiter.Rate { return &c.RateLimit })},
+	{"GATEWAY_INSTAGRAM_URL", "instagram-url", "https://graph.instagram.com", "upstream base URL", urlWithCredentials, func(c *Config, v string) error {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
 			return errors.New("must be an http(s) URL with no query")
@@ -156,26 +198,26 @@ var variables = []variable{
 		c.InstagramURL = strings.TrimRight(v, "/")
 		return nil
 	}},
-	{"GATEWAY_INSTAGRAM_VERSION", "instagram-version", "v21.0", "Graph API version used when a route names none", func(c *Config, v string) error {
-		if !versionOK(v) {
+	{"GATEWAY_INSTAGRAM_VERSION", "instagram-version", "v21.0", "Graph API version used when a route names none", plain, func(c *Config, v string) error {
+		if !connectors.ValidVersion(v) {
 			return errors.New("must look like v21.0")
 		}
 		c.InstagramVersion = v
 		return nil
 	}},
 	duration("GATEWAY_PUBLISH_TIMEOUT", "publish-timeout", "60s", "longest wait for a media container to finish", func(c *Config) *time.Duration { return &c.PublishTimeout }),
-	{"GATEWAY_PUBLIC_URL", "public-url", "", "external base URL for paging links behind a proxy; unset: the URL the caller reached", func(c *Config, v string) error {
+	{"GATEWAY_PUBLIC_URL", "public-url", "", "external base URL of every link the gateway writes (paging, definitions); unset: the Host the caller reached", urlWithCredentials, func(c *Config, v string) error {
 		if v == "" {
 			return nil
 		}
 		u, err := url.Parse(v)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-			return errors.New("must be an http(s) URL with no query")
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return errors.New("must be an http(s) URL with no credentials, query or fragment")
 		}
 		c.PublicURL = strings.TrimRight(v, "/")
 		return nil
 	}},
-	{"GATEWAY_SANDBOX", "sandbox", "false", "serve a built-in fake Instagram Graph API and create a demo connection", func(c *Config, v string) error {
+	{"GATEWAY_SANDBOX", "sandbox", "false", "serve a built-in fake Instagram Graph API and create a demo connection (its own store, apart from real data)", plain, func(c *Config, v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return errors.New("must be true or false")
@@ -183,15 +225,44 @@ var variables = []variable{
 		c.Sandbox = b
 		return nil
 	}},
-	{"GATEWAY_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(c *Config, v string) error {
+	{"GATEWAY_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", plain, func(c *Config, v string) error {
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
+	{"GATEWAY_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; unset: none", plain, func(c *Config, v string) error {
+		c.TrustedProxies, c.TrustedProxyPrefixes = nil, nil
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				a, aerr := netip.ParseAddr(part)
+				if aerr != nil {
+					return fmt.Errorf("%q is not an IP address or CIDR", part)
+				}
+				p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+			}
+			c.TrustedProxies = append(c.TrustedProxies, part)
+			c.TrustedProxyPrefixes = append(c.TrustedProxyPrefixes, p.Masked())
+		}
+		return nil
+	}},
+	{"GATEWAY_PUBLISH_CONCURRENCY", "publish-concurrency", "2", "publishes of one connection in flight at once, across replicas (1 to 50)", plain, func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 50 {
+			return errors.New("must be an integer from 1 to 50")
+		}
+		c.PublishConcurrency = n
+		return nil
+	}},
+	{"GATEWAY_AUTH_FAILURE_LIMIT", "auth-failure-limit", "30-M", "failed authentications allowed per client address, in GATEWAY_RATE_LIMIT's format", plain, rate(func(c *Config) *limiter.Rate { return &c.AuthFailureLimit })},
 	duration("GATEWAY_UPSTREAM_TIMEOUT", "upstream-timeout", "30s", "longest upstream call, body included", func(c *Config) *time.Duration { return &c.UpstreamTimeout }),
 	duration("GATEWAY_UPSTREAM_DIAL_TIMEOUT", "upstream-dial-timeout", "5s", "longest TCP connect to upstream", func(c *Config) *time.Duration { return &c.UpstreamDialTimeout }),
 	duration("GATEWAY_UPSTREAM_TLS_TIMEOUT", "upstream-tls-timeout", "5s", "longest TLS handshake with upstream", func(c *Config) *time.Duration { return &c.UpstreamTLSTimeout }),
 	duration("GATEWAY_UPSTREAM_HEADER_TIMEOUT", "upstream-header-timeout", "20s", "longest wait for upstream's response headers", func(c *Config) *time.Duration { return &c.UpstreamHeaderTimeout }),
 	duration("GATEWAY_UPSTREAM_IDLE_TIMEOUT", "upstream-idle-timeout", "90s", "how long a pooled upstream connection may stay idle", func(c *Config) *time.Duration { return &c.UpstreamIdleTimeout }),
-	{"GATEWAY_UPSTREAM_RETRIES", "upstream-retries", "2", "retries of a failed read (never of a write), 0 to 5", func(c *Config, v string) error {
+	{"GATEWAY_UPSTREAM_RETRIES", "upstream-retries", "2", "retries of a failed read (never of a write), 0 to 5", plain, func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 5 {
 			return errors.New("must be an integer from 0 to 5")
@@ -202,9 +273,30 @@ var variables = []variable{
 	duration("GATEWAY_SHUTDOWN_GRACE", "shutdown-grace", "30s", "how long requests in flight may finish after SIGTERM", func(c *Config) *time.Duration { return &c.ShutdownGrace }),
 }
 
+// rate is a variable in ulule/limiter's format with a positive limit.
+func rate(field func(*Config) *limiter.Rate) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		r, err := limiter.NewRateFromFormatted(v)
+		if err != nil || r.Limit <= 0 {
+			return errors.New("must be LIMIT-PERIOD with a positive limit and a period of S, M, H or D, for example 100-M")
+		}
+		*field(c) = r
+		return nil
+	}
+}
+
+// pathError is an os error without the operation's noise.
+func pathError(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
 // duration is a variable holding a duration from 1ms to 30m.
 func duration(env, flag, def, usage string, field func(*Config) *time.Duration) variable {
-	return variable{env, flag, def, usage, func(c *Config, v string) error {
+	return variable{env, flag, def, usage, plain, func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Millisecond || d > 30*time.Minute {
 			return errors.New("must be a duration from 1ms to 30m, for example 30s")
@@ -214,31 +306,16 @@ func duration(env, flag, def, usage string, field func(*Config) *time.Duration) 
 	}}
 }
 
-func versionOK(v string) bool {
-	if len(v) < 4 || v[0] != 'v' {
-		return false
-	}
-	major, minor, ok := strings.Cut(v[1:], ".")
-	if !ok {
-		return false
-	}
-	_, e1 := strconv.ParseUint(major, 10, 16)
-	_, e2 := strconv.ParseUint(minor, 10, 16)
-	return e1 == nil && e2 == nil
-}
-
 // Error is a configuration error: one line naming the variable.
 type Error struct {
-	Env, Flag, Value string
-	Err              error
+	Env, Flag string
+	// Value is the value as it may be shown (a secret's is never kept).
+	Value string
+	Err   error
 }
 
 func (e *Error) Error() string {
-	v := e.Value
-	if strings.Contains(e.Env, "TOKEN") || strings.Contains(e.Env, "KEY") || strings.Contains(e.Env, "REDIS_") {
-		v = "(hidden)"
-	}
-	return fmt.Sprintf("invalid %s (--%s) %q: %v", e.Env, e.Flag, v, e.Err)
+	return fmt.Sprintf("invalid %s (--%s) %q: %v", e.Env, e.Flag, e.Value, e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -259,12 +336,14 @@ func FlagSet(name string, getenv func(string) string, output io.Writer) *flag.Fl
 			fs.Var(&b, v.flag, usage)
 			continue
 		}
-		if strings.Contains(v.env, "TOKEN") || strings.Contains(v.env, "KEY") || strings.Contains(v.env, "PASSWORD") {
-			fs.String(v.flag, def, usage) // default shown by flag package: keep env secrets out of -h
-			fs.Lookup(v.flag).DefValue = v.def
-			continue
-		}
 		fs.String(v.flag, def, usage)
+		// -h prints DefValue: the environment's value only as it may be shown.
+		switch v.kind {
+		case secret:
+			fs.Lookup(v.flag).DefValue = v.def
+		case urlWithCredentials:
+			fs.Lookup(v.flag).DefValue = RedactURL(def)
+		}
 	}
 	return fs
 }
@@ -276,11 +355,22 @@ func Load(fs *flag.FlagSet) (*Config, error) {
 		f := fs.Lookup(v.flag)
 		val := f.Value.String()
 		if err := v.set(c, val); err != nil {
-			return nil, &Error{Env: v.env, Flag: v.flag, Value: val, Err: err}
+			shown := v.kind.show(val)
+			if v.kind == secret {
+				shown = "(hidden)"
+			}
+			return nil, &Error{Env: v.env, Flag: v.flag, Value: shown, Err: err}
 		}
+		c.shown = append(c.shown, slog.String(strings.ToLower(strings.TrimPrefix(v.env, "GATEWAY_")), v.kind.show(val)))
+	}
+	if fs.Lookup("encryption-key").Value.String() != "" && c.EncryptionKeyFile != "" {
+		return nil, &Error{Env: "GATEWAY_ENCRYPTION_KEY_FILE", Flag: "encryption-key-file", Value: c.EncryptionKeyFile, Err: errors.New("cannot be set together with GATEWAY_ENCRYPTION_KEY: choose one")}
 	}
 	if !c.Embedded() && c.EncryptionKey == nil {
-		return nil, &Error{Env: "GATEWAY_ENCRYPTION_KEY", Flag: "encryption-key", Err: errors.New("is required when GATEWAY_REDIS_URL is set (all replicas must share it)")}
+		return nil, &Error{Env: "GATEWAY_ENCRYPTION_KEY", Flag: "encryption-key", Err: errors.New("is required when GATEWAY_REDIS_URL is set, or GATEWAY_ENCRYPTION_KEY_FILE (all replicas must share it)")}
+	}
+	if c.Sandbox && !c.Embedded() {
+		return nil, &Error{Env: "GATEWAY_SANDBOX", Flag: "sandbox", Value: "true", Err: errors.New("runs on its own embedded store, apart from real data: unset GATEWAY_REDIS_URL")}
 	}
 	return c, nil
 }

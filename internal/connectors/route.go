@@ -15,6 +15,10 @@ var (
 	cursorRe  = regexp.MustCompile(`^[A-Za-z0-9_\-=]{1,512}$`)
 )
 
+// ValidVersion tells whether v is a Graph API version segment: v21.0. It is
+// the one rule for versions, in routes and in configuration.
+func ValidVersion(v string) bool { return versionRe.MatchString(v) }
+
 // Router matches request paths against an action table, in both formats.
 type Router struct {
 	actions        []*Action
@@ -52,7 +56,7 @@ func (r *Router) Resolve(method, rawPath string, query url.Values) (*Match, []st
 		}
 	}
 	version := r.defaultVersion
-	if len(segs) > 0 && versionRe.MatchString(segs[0]) {
+	if len(segs) > 0 && ValidVersion(segs[0]) {
 		version = segs[0]
 		segs = segs[1:]
 	}
