@@ -53,14 +53,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Warn("the store does not answer yet; actions answer 503 until it does", slog.String("error", err.Error()))
 	}
 	srv := server.New(server.Options{
-		Connections: d.connections,
-		Connector:   d.connector,
-		Limiter:     lim,
-		AdminToken:  cfg.AdminToken,
-		PublicURL:   cfg.PublicURL,
-		Logger:      log,
-		Ready:       d.ready,
-		Metrics:     m,
+		Connections:    d.connections,
+		Connector:      d.connector,
+		Limiter:        lim,
+		AdminToken:     cfg.AdminToken,
+		PublicURL:      cfg.PublicURL,
+		TrustedProxies: cfg.TrustedProxyPrefixes,
+		Logger:         log,
+		Ready:          d.ready,
+		Metrics:        m,
 	})
 	l, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -114,8 +114,13 @@ func (s *Server) invoke(c *gin.Context) {
 	wrapped := !c.GetBool(keyGraph)
 	switch {
 	case m.Action.Paged:
+		base, err := s.baseURL(c.Request)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
 		normalize.WritePaged(c.Writer, http.StatusOK, resp.Body, &normalize.Linker{
-			Base:  normalize.BaseURL(c.Request, s.opts.PublicURL),
+			Base:  base,
 			Path:  c.Request.URL.EscapedPath(),
 			Query: q,
 		}, wrapped)

@@ -11,7 +11,6 @@ import (
 	ginSwagger "github.com/swaggo/gin-swagger"
 
 	"github.com/igconnect/gateway/internal/connectors"
-	"github.com/igconnect/gateway/internal/normalize"
 	"github.com/igconnect/gateway/swagger"
 )
 
@@ -74,13 +73,23 @@ func oldFormat(d map[string]any) (map[string]any, error) {
 	return old, nil
 }
 
-// serve writes def with host, schemes and basePath for this request.
-func (d *definitions) serve(c *gin.Context, def map[string]any, public string) {
+// serve writes def with host, schemes and basePath for this request; a
+// Host that is not a host name answers 400.
+func (s *Server) serveDefinition(c *gin.Context, def map[string]any) {
 	out := make(map[string]any, len(def)+2)
 	for k, v := range def {
 		out[k] = v
 	}
-	base, _ := url.Parse(normalize.BaseURL(c.Request, public))
+	raw, err := s.baseURL(c.Request)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	base, err := url.Parse(raw)
+	if err != nil {
+		s.fail(c, errBadHost)
+		return
+	}
 	out["host"] = base.Host
 	out["schemes"] = []string{base.Scheme}
 	if p := strings.TrimRight(base.Path, "/"); p != "" {
@@ -88,7 +97,7 @@ func (d *definitions) serve(c *gin.Context, def map[string]any, public string) {
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
-		normalize.WriteError(c.Writer, err)
+		s.fail(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-cache")
@@ -112,7 +121,7 @@ func (s *Server) serveConnectorDefinition(c *gin.Context, rest string) bool {
 		s.fail(c, connectors.Errorf(connectors.CodeMethodNotAllowed, "method %s is not allowed here; allowed: GET", c.Request.Method))
 		return true
 	}
-	s.defs.serve(c, def, s.opts.PublicURL)
+	s.serveDefinition(c, def)
 	c.Abort()
 	return true
 }
@@ -124,7 +133,7 @@ func (s *Server) swaggerRoutes(e *gin.Engine) {
 	e.GET("/swagger/*any", func(c *gin.Context) {
 		switch c.Param("any") {
 		case "/doc.json":
-			s.defs.serve(c, s.defs.newFormat, s.opts.PublicURL)
+			s.serveDefinition(c, s.defs.newFormat)
 		case "/", "":
 			c.Redirect(http.StatusMovedPermanently, "/swagger/index.html")
 		default:

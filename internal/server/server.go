@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/gin-gonic/gin"
 
@@ -28,7 +29,10 @@ type Options struct {
 	AdminToken  string
 	// PublicURL, when set, is the base of every link the gateway writes.
 	PublicURL string
-	Logger    *slog.Logger
+	// TrustedProxies are the peers whose X-Forwarded-For (client address)
+	// and X-Forwarded-Proto (links' scheme) are believed; none by default.
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
 	// Ready tells whether the store and limiter answer (for /readyz).
 	Ready func(context.Context) error
 	// Metrics records the gateway's series (a fresh set when nil).
@@ -68,6 +72,13 @@ func New(opts Options) *Server {
 	}
 	s.defs = defs
 	e := s.engine
+	proxies := make([]string, len(opts.TrustedProxies))
+	for i, p := range opts.TrustedProxies {
+		proxies[i] = p.String()
+	}
+	if err := e.SetTrustedProxies(proxies); err != nil { // gin trusts every peer unless told
+		panic("trusted proxies: " + err.Error())
+	}
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	e.Use(s.requestID, s.accessLog, s.recovery, capBody)
