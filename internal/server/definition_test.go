@@ -22,7 +22,7 @@ import (
 
 const (
 	regenerate   = "regenerate it with: go run github.com/swaggo/swag/cmd/swag@v1.16.6 init -g cmd/gateway/main.go -o swagger --parseInternal"
-	powerplatDir = "../../../shared/powerplatform"
+	powerplatDir = "testdata/powerplatform" // copies, with their source and licence in its README
 )
 
 // loadSchema compiles one of Microsoft's schemas, without its // comments.

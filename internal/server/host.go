@@ -97,6 +97,7 @@ func validPort(p string) bool {
 
 // validHostname checks RFC 1123 labels: 1 to 63 letters, digits and
 // hyphens, not starting or ending with a hyphen; 253 characters at most.
+// Underscores pass too: container platforms name services with them.
 func validHostname(h string) bool {
 	if h == "" || len(h) > 253 {
 		return false
@@ -107,7 +108,7 @@ func validHostname(h string) bool {
 		}
 		for i := 0; i < len(label); i++ {
 			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
 				return false
 			}
 		}
