@@ -18,6 +18,7 @@ const (
 	CodeForbidden            = "FORBIDDEN"
 	CodeNotFound             = "NOT_FOUND"
 	CodeMethodNotAllowed     = "METHOD_NOT_ALLOWED"
+	CodeConflict             = "CONFLICT"
 	CodePayloadTooLarge      = "PAYLOAD_TOO_LARGE"
 	CodePublishFailed        = "PUBLISH_FAILED"
 	CodeRateLimited          = "RATE_LIMITED"

@@ -6,14 +6,31 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 var (
 	versionRe = regexp.MustCompile(`^v[0-9]{1,3}\.[0-9]{1,3}$`)
 	idRe      = regexp.MustCompile(`^[0-9]{1,32}$`)
 	fieldRe   = regexp.MustCompile(`^[a-z_]{1,64}$`)
-	cursorRe  = regexp.MustCompile(`^[A-Za-z0-9_\-=]{1,512}$`)
 )
+
+// MaxCursor is the length, in bytes, of the longest paging cursor the
+// gateway accepts from a caller or passes on from Instagram.
+const MaxCursor = 2048
+
+// ValidCursor tells whether c can be a paging cursor. Cursors are opaque:
+// any text Instagram hands out is one (standard base64 with "+", "/" and "="
+// included), within sane bounds: not empty, at most MaxCursor bytes, valid
+// UTF-8 and no control character. It is the one rule for cursors, in query
+// parameters and in the links the gateway builds.
+func ValidCursor(c string) bool {
+	if c == "" || len(c) > MaxCursor || !utf8.ValidString(c) {
+		return false
+	}
+	return strings.IndexFunc(c, unicode.IsControl) < 0
+}
 
 // ValidVersion tells whether v is a Graph API version segment: v21.0. It is
 // the one rule for versions, in routes and in configuration.
@@ -186,7 +203,7 @@ func checkQuery(p QueryParam, v string) error {
 			return Errorf(CodeBadRequest, "%s must be an integer from %d to %d", p.Name, p.Min, p.Max)
 		}
 	case QueryCursor:
-		if !cursorRe.MatchString(v) {
+		if !ValidCursor(v) {
 			return Errorf(CodeBadRequest, "%s is not a valid paging cursor", p.Name)
 		}
 	case QueryText:

@@ -103,9 +103,9 @@ func TestBuildQuery(t *testing.T) {
 		{"limit=101", "", connectors.CodeBadRequest},
 		{"limit=ten", "", connectors.CodeBadRequest},
 		{"limit=1&limit=2", "", connectors.CodeBadRequest},
-		{"after=a/b", "", connectors.CodeBadRequest},
-		{"after=a%3Fb", "", connectors.CodeBadRequest},
-		{"before=" + strings.Repeat("a", 513), "", connectors.CodeBadRequest},
+		{"after=a%00b", "", connectors.CodeBadRequest},
+		{"after=", "", connectors.CodeBadRequest},
+		{"before=" + strings.Repeat("a", connectors.MaxCursor+1), "", connectors.CodeBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {

@@ -316,17 +316,28 @@ func (s *Server) mediaField(m *Media, u *User, f string) (any, bool) {
 	return nil, false
 }
 
-// Cursors are opaque to clients: base64url of the position.
+// cursorPrefix starts every cursor's bytes: its standard base64 is "++//",
+// so that every cursor the fake hands out holds "+" and "/", like
+// Instagram's, and a client that mangles them (an unencoded "+" read as a
+// space) is caught.
+const cursorPrefix = "\xfb\xef\xff"
+
+// cursorFormat is the position, fixed-width: with the prefix, 14 bytes, so
+// every cursor also ends in "=".
+const cursorFormat = "pos:%07d"
+
+// Cursors are opaque to clients: standard base64 of the position.
 func cursor(i int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("pos:" + strconv.Itoa(i)))
+	return base64.StdEncoding.EncodeToString([]byte(cursorPrefix + fmt.Sprintf(cursorFormat, i)))
 }
 
 func uncursor(c string) (int, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !strings.HasPrefix(string(b), "pos:") {
+	b, err := base64.StdEncoding.DecodeString(c)
+	pos, ok := strings.CutPrefix(string(b), cursorPrefix+"pos:")
+	if err != nil || !ok || len(pos) != 7 {
 		return 0, false
 	}
-	n, err := strconv.Atoi(string(b[4:]))
+	n, err := strconv.Atoi(pos)
 	return n, err == nil && n >= 0
 }
 

@@ -49,6 +49,7 @@ var statuses = map[string]int{
 	connectors.CodeForbidden:            http.StatusForbidden,
 	connectors.CodeNotFound:             http.StatusNotFound,
 	connectors.CodeMethodNotAllowed:     http.StatusMethodNotAllowed,
+	connectors.CodeConflict:             http.StatusConflict,
 	connectors.CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,
 	connectors.CodePublishFailed:        http.StatusUnprocessableEntity,
 	connectors.CodeRateLimited:          http.StatusTooManyRequests,

@@ -61,14 +61,37 @@ func TestErrorEnvelopes(t *testing.T) {
 	}
 }
 
+// TestStatusTable: the contract's literal status of every code, and no
+// code in the table without one here.
 func TestStatusTable(t *testing.T) {
-	for code, status := range statuses {
-		if Status(code) != status {
-			t.Fatal(code)
+	want := map[string]int{
+		"BAD_REQUEST":            400,
+		"INVALID_API_TOKEN":      401,
+		"INVALID_ADMIN_TOKEN":    401,
+		"UPSTREAM_TOKEN_INVALID": 401,
+		"FORBIDDEN":              403,
+		"NOT_FOUND":              404,
+		"METHOD_NOT_ALLOWED":     405,
+		"CONFLICT":               409,
+		"PAYLOAD_TOO_LARGE":      413,
+		"PUBLISH_FAILED":         422,
+		"RATE_LIMITED":           429,
+		"UPSTREAM_ERROR":         502,
+		"UNAVAILABLE":            503,
+		"UPSTREAM_TIMEOUT":       504,
+		"PUBLISH_TIMEOUT":        504,
+		"INTERNAL":               500,
+		"NOPE":                   500,
+	}
+	for code, status := range want {
+		if got := Status(code); got != status {
+			t.Errorf("Status(%s) = %d, want %d", code, got, status)
 		}
 	}
-	if Status("NOPE") != 500 {
-		t.Fatal("unknown code")
+	for code := range statuses {
+		if _, ok := want[code]; !ok {
+			t.Errorf("code %s has no literal status in this test", code)
+		}
 	}
 }
 
@@ -84,13 +107,15 @@ const upstreamPage = `{"data":[{"id":"1"}],"paging":{"cursors":{"before":"QkVG",
 	`"next":"https://graph.instagram.com/v21.0/178/media?access_token=IGAAsecret&limit=1&after=QUZU",` +
 	`"previous":"https://graph.instagram.com/v21.0/178/media?access_token=IGAAsecret&limit=1&before=QkVG"}}`
 
-func TestRewritePaging(t *testing.T) {
+func TestWritePagedRewritesLinks(t *testing.T) {
 	l := &Linker{Base: "https://gw.example.com", Path: "/instagram/v21.0/me/media",
-		Query: url.Values{"api_token": {"igw_key"}, "limit": {"1"}, "fields": {"id"}, "after": {"old"}}}
+		Query: url.Values{"limit": {"1"}, "fields": {"id"}}}
 	w := httptest.NewRecorder()
-	WritePaged(w, 200, []byte(upstreamPage), l, true)
+	if err := WritePaged(w, 200, []byte(upstreamPage), l, true); err != nil {
+		t.Fatal(err)
+	}
 	body := w.Body.String()
-	for _, secret := range []string{"IGAAsecret", "igw_key", "access_token", "api_token", "graph.instagram.com"} {
+	for _, secret := range []string{"IGAAsecret", "access_token", "graph.instagram.com"} {
 		if strings.Contains(body, secret) {
 			t.Fatalf("answer carries %q: %s", secret, body)
 		}
@@ -114,11 +139,137 @@ func TestRewritePaging(t *testing.T) {
 	}
 }
 
-func TestRewritePagingDropsUnreadableLinks(t *testing.T) {
-	body := `{"data":[],"paging":{"next":"https://graph.instagram.com/x?access_token=IGAAsecret&after=a%2Fb"}}`
-	out, err := RewritePaging([]byte(body), &Linker{Base: "http://h", Path: "/p"})
-	if err != nil || strings.Contains(string(out), "IGAAsecret") || strings.Contains(string(out), "nextLink") {
-		t.Fatalf("%s %v", out, err)
+// Standard base64 cursors ("+", "/", "=") are carried, URL-encoded, in next,
+// previous and nextLink, whether read from the link or from paging.cursors.
+func TestWritePagedKeepsBase64Cursors(t *testing.T) {
+	const after, before = "QU+/ZQ==", "+/8="
+	tests := []struct {
+		name   string
+		paging string
+	}{
+		{"from the links", `{"next":"https://graph.instagram.com/v21.0/1/media?access_token=IGAAsecret&after=QU%2B%2FZQ%3D%3D",` +
+			`"previous":"https://graph.instagram.com/v21.0/1/media?access_token=IGAAsecret&before=%2B%2F8%3D"}`},
+		{"from the cursors", `{"cursors":{"after":"QU+/ZQ==","before":"+/8="},` +
+			`"next":"https://graph.instagram.com/v21.0/1/media?access_token=IGAAsecret","previous":"https://graph.instagram.com/v21.0/1/media"}`},
+	}
+	l := &Linker{Base: "http://gw", Path: "/instagram/v21.0/me/media", Query: url.Values{"limit": {"2"}}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			if err := WritePaged(w, 200, []byte(`{"data":[],"paging":`+tt.paging+`}`), l, true); err != nil {
+				t.Fatal(err)
+			}
+			var env struct {
+				Data struct {
+					Paging struct{ Next, Previous string }
+				}
+				NextLink string
+			}
+			json.Unmarshal(w.Body.Bytes(), &env)
+			wantNext := "http://gw/instagram/v21.0/me/media?after=" + url.QueryEscape(after) + "&limit=2"
+			wantPrev := "http://gw/instagram/v21.0/me/media?before=" + url.QueryEscape(before) + "&limit=2"
+			if env.NextLink != wantNext || env.Data.Paging.Next != wantNext || env.Data.Paging.Previous != wantPrev {
+				t.Fatalf("%s", w.Body)
+			}
+		})
+	}
+}
+
+// Every paged answer is decoded and re-encoded: a paging key spelled with an
+// escape, or given twice, is sanitized as Go's decoder reads it.
+func TestWritePagedSanitizesEveryBody(t *testing.T) {
+	const link = `"https://graph.instagram.com/x?access_token=IGAAsecret&after=QUZU"`
+	tests := []struct {
+		name, body, next string
+	}{
+		{"escaped key", `{"data":[],"pag\u0069ng":{"next":` + link + `}}`, "http://gw/p?after=QUZU"},
+		{"spaced key", `{ "data" : [ ] , "paging" : { "next" : ` + link + ` } }`, "http://gw/p?after=QUZU"},
+		{"duplicate paging, object last", `{"paging":"x","paging":{"next":` + link + `}}`, "http://gw/p?after=QUZU"},
+		{"duplicate paging, empty last", `{"paging":{"next":` + link + `},"paging":{}}`, ""},
+		{"duplicate next", `{"paging":{"next":` + link + `,"next":5}}`, ""},
+		{"no paging", `{"data":[{"id":"1"}]}`, ""},
+	}
+	l := &Linker{Base: "http://gw", Path: "/p"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, wrapped := range []bool{true, false} {
+				w := httptest.NewRecorder()
+				if err := WritePaged(w, 200, []byte(tt.body), l, wrapped); err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(w.Body.String(), "IGAAsecret") || strings.Count(w.Body.String(), `"paging"`) > 1 {
+					t.Fatalf("%s", w.Body)
+				}
+				if got := linksOf(t, w.Body.Bytes(), wrapped)["after"]; got != tt.next {
+					t.Fatalf("next %q, want %q: %s", got, tt.next, w.Body)
+				}
+			}
+		})
+	}
+}
+
+// A page the gateway cannot read is never passed on: nothing is written and
+// the error is UPSTREAM_ERROR.
+func TestWritePagedRefusesUnreadable(t *testing.T) {
+	const link = `"https://graph.instagram.com/x?access_token=IGAAsecret&after=QUZU"`
+	for _, body := range []string{
+		`{"paging":` + link + `}`,
+		`{"paging":[` + link + `]}`,
+		`{"paging":null,"next":` + link + `}`,
+		`{"paging":{"next":` + link + `},"paging":"x"}`,
+		`[{"paging":{"next":` + link + `}}]`,
+		`null`, `"text"`, ``, `{"data":[]`, `{"data":[]} {}`,
+	} {
+		t.Run(body, func(t *testing.T) {
+			for _, wrapped := range []bool{true, false} {
+				w := httptest.NewRecorder()
+				err := WritePaged(w, 200, []byte(body), &Linker{Base: "http://gw", Path: "/p"}, wrapped)
+				e := connectors.AsError(err)
+				if err == nil || e.Code != connectors.CodeUpstreamError || e.Message != "Instagram answered a page the gateway cannot read" ||
+					w.Body.Len() > 0 || len(w.Header()) > 0 {
+					t.Fatalf("err %v, wrote %v %q", err, w.Header(), w.Body)
+				}
+			}
+		})
+	}
+}
+
+// A link whose cursor cannot be read is dropped, never passed on.
+func TestWritePagedDropsUnreadableLinks(t *testing.T) {
+	for _, paging := range []string{
+		`{"next":"https://graph.instagram.com/x?access_token=IGAAsecret"}`,
+		`{"next":"https://graph.instagram.com/x?access_token=IGAAsecret&after=a%00b"}`,
+		`{"next":"https://graph.instagram.com/x?access_token=IGAAsecret&after=` + strings.Repeat("a", connectors.MaxCursor+1) + `"}`,
+		`{"next":"::::?access_token=IGAAsecret","cursors":{"after":5}}`,
+		`{"next":"https://graph.instagram.com/x?access_token=IGAAsecret","cursors":{"after":""}}`,
+		`{"next":{"url":"https://graph.instagram.com/x?access_token=IGAAsecret&after=QUZU"}}`,
+	} {
+		t.Run(paging, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			err := WritePaged(w, 200, []byte(`{"data":[],"paging":`+paging+`}`), &Linker{Base: "http://h", Path: "/p"}, true)
+			if out := w.Body.String(); err != nil || strings.Contains(out, "IGAAsecret") || strings.Contains(out, "next") {
+				t.Fatalf("%s %v", out, err)
+			}
+		})
+	}
+}
+
+// Link carries the Linker's parameters and its cursor, never a credential or
+// the other cursor.
+func TestLinkDropsCredentialsAndOtherCursor(t *testing.T) {
+	l := &Linker{Base: "http://gw", Path: "/instagram/v21.0/me/media", Query: url.Values{
+		"api_token": {"igw_key"}, "access_token": {"IGAAsecret"}, "after": {"old"}, "before": {"older"}, "limit": {"5"},
+	}}
+	tests := []struct{ param, cursor, want string }{
+		{"after", "QU+/ZQ==", "http://gw/instagram/v21.0/me/media?after=QU%2B%2FZQ%3D%3D&limit=5"},
+		{"before", "QkVG", "http://gw/instagram/v21.0/me/media?before=QkVG&limit=5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.param, func(t *testing.T) {
+			if got := l.Link(tt.param, tt.cursor); got != tt.want {
+				t.Fatalf("got %s, want %s", got, tt.want)
+			}
+		})
 	}
 }
 
@@ -132,17 +283,19 @@ func BenchmarkWriteData(b *testing.B) {
 	}
 }
 
-func BenchmarkRewritePaging(b *testing.B) {
+func BenchmarkWritePagedRecorder(b *testing.B) {
 	l := &Linker{Base: "http://127.0.0.1:8080", Path: "/instagram/v21.0/me/media", Query: url.Values{"limit": {"1"}}}
 	b.ReportAllocs()
 	for b.Loop() {
-		RewritePaging([]byte(upstreamPage), l)
+		WritePaged(httptest.NewRecorder(), 200, []byte(upstreamPage), l, true)
 	}
 }
 
 func TestWritePagedUnwrapped(t *testing.T) {
 	w := httptest.NewRecorder()
-	WritePaged(w, 200, []byte(upstreamPage), &Linker{Base: "http://gw", Path: "/instagram/graph/v21.0/me/media"}, false)
+	if err := WritePaged(w, 200, []byte(upstreamPage), &Linker{Base: "http://gw", Path: "/instagram/graph/v21.0/me/media"}, false); err != nil {
+		t.Fatal(err)
+	}
 	var doc struct {
 		Data   []any
 		Paging struct{ Next string }

@@ -5,17 +5,24 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
+
+	"github.com/igconnect/gateway/internal/connectors"
 )
 
 // Linker builds the gateway's own URL for another page of the same action,
-// in the format the caller used. It never carries a key or a token.
+// in the format the caller used.
+//
+// Its contract: Query holds exactly the parameters the link carries (the
+// action's own validated parameters, never the caller's raw query); Link adds
+// the cursor parameter it is given, and never emits api_token, access_token
+// or the other cursor (before in an after link, after in a before link),
+// even when Query holds them.
 type Linker struct {
 	// Base is scheme://host (or the configured public URL).
 	Base string
 	// Path is the path the caller reached, escaped.
 	Path string
-	// Query is the caller's query; credentials and cursors are dropped.
+	// Query is the parameters every link carries besides its cursor.
 	Query url.Values
 }
 
@@ -24,6 +31,7 @@ type Linker struct {
 var dropped = []string{"api_token", "access_token", "after", "before"}
 
 // Link returns the URL of the page at cursor, param being after or before.
+// The cursor is URL-encoded with the rest of the query.
 func (l *Linker) Link(param, cursor string) string {
 	q := make(url.Values, len(l.Query)+1)
 	for k, v := range l.Query {
@@ -51,63 +59,74 @@ func BaseURL(r *http.Request, public string) string {
 	return scheme + "://" + r.Host
 }
 
-var pagingKey = []byte(`"paging"`)
+// unreadablePage is the error of a paged answer WritePaged cannot sanitize.
+func unreadablePage() error {
+	return connectors.Errorf(connectors.CodeUpstreamError, "Instagram answered a page the gateway cannot read")
+}
 
-// WritePaged writes a list answer. A body without paging is copied through;
-// otherwise next and previous become gateway links (cursors kept). Wrapped,
-// the answer is the envelope with a top-level nextLink beside data;
-// unwrapped (the Graph-compatible base path), it is Instagram's shape.
-func WritePaged(w http.ResponseWriter, status int, body []byte, l *Linker, wrapped bool) {
-	write := WriteData
-	if !wrapped {
-		write = WriteGraph
-	}
-	if !bytes.Contains(body, pagingKey) {
-		write(w, status, body)
-		return
-	}
+// pagedEnvelope is a wrapped list answer: the envelope with the next page's
+// link beside data.
+type pagedEnvelope struct {
+	Data     map[string]json.RawMessage `json:"data"`
+	NextLink string                     `json:"nextLink,omitempty"`
+}
+
+// WritePaged writes a list answer. Every body is decoded and re-encoded, so
+// what is written is what Go's decoder read (escaped or duplicate keys
+// included): it must be a JSON object whose paging, when present, is an
+// object; paging.next and paging.previous become gateway links built from
+// their cursors, or are dropped. Wrapped, the answer is the envelope with a
+// top-level nextLink beside data; unwrapped (the Graph-compatible base path),
+// it is Instagram's shape. A body it cannot read is never passed on: nothing
+// is written and the error is UPSTREAM_ERROR.
+func WritePaged(w http.ResponseWriter, status int, body []byte, l *Linker, wrapped bool) error {
 	doc, next, err := rewrite(body, l)
 	if err != nil {
-		write(w, status, body) // not an object: nothing to rewrite
-		return
+		return err
 	}
 	if !wrapped {
 		writeRaw(w, status, marshal(doc))
-		return
+		return nil
 	}
-	writeRaw(w, status, marshal(struct {
-		Data     map[string]json.RawMessage `json:"data"`
-		NextLink string                     `json:"nextLink,omitempty"`
-	}{doc, next}))
-}
-
-// RewritePaging returns the envelope of a body with Graph paging rewritten.
-func RewritePaging(body []byte, l *Linker) ([]byte, error) {
-	doc, next, err := rewrite(body, l)
-	if err != nil {
-		return nil, err
-	}
-	return marshal(struct {
-		Data     map[string]json.RawMessage `json:"data"`
-		NextLink string                     `json:"nextLink,omitempty"`
-	}{doc, next}), nil
+	writeRaw(w, status, marshal(pagedEnvelope{doc, next}))
+	return nil
 }
 
 // rewrite returns the body's object with its paging links rewritten, and the
 // next link.
 func rewrite(body []byte, l *Linker) (map[string]json.RawMessage, string, error) {
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, "", err
+	doc, ok := object(body)
+	if !ok {
+		return nil, "", unreadablePage()
 	}
 	raw, ok := doc["paging"]
 	if !ok {
 		return doc, "", nil
 	}
-	var paging map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &paging); err != nil {
-		return nil, "", err
+	paging, ok := object(raw)
+	if !ok {
+		return nil, "", unreadablePage()
 	}
+	nextLink := rewriteLinks(paging, l)
+	if cursors, ok := object(paging["cursors"]); ok {
+		paging["cursors"] = marshal(cursors)
+	}
+	doc["paging"] = marshal(paging)
+	return doc, nextLink, nil
+}
+
+// object decodes a JSON object; false for anything else (null included).
+func object(raw []byte) (map[string]json.RawMessage, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil || m == nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// rewriteLinks replaces paging's next and previous by gateway links, or
+// drops them, and returns the next link.
+func rewriteLinks(paging map[string]json.RawMessage, l *Linker) string {
 	var nextLink string
 	for _, k := range []struct{ field, param string }{{"next", "after"}, {"previous", "before"}} {
 		rawLink, ok := paging[k.field]
@@ -129,8 +148,7 @@ func rewrite(body []byte, l *Linker) (map[string]json.RawMessage, string, error)
 			nextLink = link
 		}
 	}
-	doc["paging"] = marshal(paging)
-	return doc, nextLink, nil
+	return nextLink
 }
 
 // marshal encodes v without HTML escaping, so links keep their "&".
@@ -146,24 +164,17 @@ func marshal(v any) []byte {
 // paging.cursors.
 func cursorOf(link, param string, paging map[string]json.RawMessage) string {
 	if u, err := url.Parse(link); err == nil {
-		if c := u.Query().Get(param); c != "" && validCursor(c) {
+		if c := u.Query().Get(param); connectors.ValidCursor(c) {
 			return c
 		}
 	}
-	var cursors map[string]string
-	if json.Unmarshal(paging["cursors"], &cursors) == nil {
-		if c := cursors[param]; validCursor(c) {
-			return c
-		}
+	var cursors map[string]json.RawMessage
+	if json.Unmarshal(paging["cursors"], &cursors) != nil {
+		return ""
+	}
+	var c string
+	if json.Unmarshal(cursors[param], &c) == nil && connectors.ValidCursor(c) {
+		return c
 	}
 	return ""
-}
-
-func validCursor(c string) bool {
-	if c == "" || len(c) > 512 {
-		return false
-	}
-	return strings.IndexFunc(c, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '=')
-	}) < 0
 }

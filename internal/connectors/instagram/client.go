@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/igconnect/gateway/internal/connectors"
 )
@@ -187,8 +188,13 @@ func Throttled(h http.Header) (time.Duration, bool) {
 	if regain <= 0 {
 		return time.Minute, true
 	}
-	return time.Duration(regain) * time.Minute, true
+	// Minutes, bounded: a huge value must not overflow into a negative wait.
+	return time.Duration(min(regain, maxRegainMinutes)) * time.Minute, true
 }
+
+// maxRegainMinutes bounds how long the gateway holds a connection's calls on
+// upstream's word: one day.
+const maxRegainMinutes = 24 * 60
 
 // transportError turns a failed round trip into UPSTREAM_TIMEOUT or
 // UPSTREAM_ERROR. The *url.Error's text is not used: it names the URL.
@@ -223,9 +229,7 @@ func upstreamError(r *connectors.Response, token string) error {
 	if e.UserMsg != "" && e.UserMsg != msg {
 		msg += ": " + e.UserMsg
 	}
-	if token != "" {
-		msg = strings.ReplaceAll(msg, token, "[redacted]")
-	}
+	msg = redactToken(capMessage(msg), token)
 	out := &connectors.Error{
 		Code:      graphCode(e.Code, e.ErrorSubcode, r.Status),
 		Message:   "Instagram: " + msg,
@@ -241,6 +245,83 @@ func upstreamError(r *connectors.Response, token string) error {
 		out.RetryAfter = RetryAfter(r.Header)
 	}
 	return out
+}
+
+// maxUpstreamMessage caps, in bytes, the upstream message passed on to the
+// caller.
+const maxUpstreamMessage = 2048
+
+// capMessage cuts msg to maxUpstreamMessage bytes, on a character boundary.
+func capMessage(msg string) string {
+	if len(msg) <= maxUpstreamMessage {
+		return msg
+	}
+	cut := maxUpstreamMessage
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "…"
+}
+
+// minTokenPiece is the length of the shortest piece of a token that
+// redactToken removes from a message.
+const minTokenPiece = 8
+
+// redactToken replaces with "[redacted]" every run of token characters in
+// msg that holds a piece of token, however cased: a run of at least
+// minTokenPiece characters (or of the whole token, when shorter) any piece
+// of which, that long, is in the token. Upstream may quote the token
+// lower-cased, upper-cased or cut; a whole run goes, so no fragment is left.
+func redactToken(msg, token string) string {
+	if token == "" {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, token, "[redacted]")
+	n := min(minTokenPiece, len(token))
+	pieces := tokenPieces(strings.ToLower(token), n)
+	var b strings.Builder
+	for i := 0; i < len(msg); {
+		j := i
+		for j < len(msg) && isTokenChar(msg[j]) {
+			j++
+		}
+		if run := msg[i:j]; j-i >= n && holdsPiece(strings.ToLower(run), pieces, n) {
+			b.WriteString("[redacted]")
+		} else {
+			b.WriteString(run)
+		}
+		if j < len(msg) {
+			b.WriteByte(msg[j])
+			j++
+		}
+		i = j
+	}
+	return b.String()
+}
+
+// tokenPieces returns every piece of token n bytes long.
+func tokenPieces(token string, n int) map[string]bool {
+	pieces := make(map[string]bool, len(token)-n+1)
+	for i := 0; i+n <= len(token); i++ {
+		pieces[token[i:i+n]] = true
+	}
+	return pieces
+}
+
+// holdsPiece tells whether any n bytes of run are in pieces.
+func holdsPiece(run string, pieces map[string]bool, n int) bool {
+	for i := 0; i+n <= len(run); i++ {
+		if pieces[run[i:i+n]] {
+			return true
+		}
+	}
+	return false
+}
+
+// isTokenChar tells whether c may be part of an access token as it is
+// written in a message or a URL: ASCII letters, digits and -_.|%.
+func isTokenChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_.|%", c) >= 0
 }
 
 // graphCode maps a Graph API error code to the contract's.

@@ -109,6 +109,8 @@ func TestThrottled(t *testing.T) {
 		{``, `{"1":[{"type":"instagram","call_count":100,"total_time":3,"estimated_time_to_regain_access":7}]}`, 7 * time.Minute, true},
 		{``, `{"1":[{"call_count":10,"estimated_time_to_regain_access":3}]}`, 3 * time.Minute, true},
 		{`garbage 100`, `not json`, 0, false},
+		// A huge regain time overflowed into a negative wait (found by FuzzUpstreamError).
+		{``, `{"1":[{"call_count":100,"estimated_time_to_regain_access":9223372036854775807}]}`, 24 * time.Hour, true},
 		{``, ``, 0, false},
 	}
 	for _, tt := range tests {
