@@ -10,10 +10,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,9 +32,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -629,5 +634,112 @@ func TestBundledRedisCommand(t *testing.T) {
 	}
 	if ps, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid)); err == nil && bytes.Contains(ps, []byte(password)) {
 		t.Error("the password is on the process's command line")
+	}
+}
+
+// fakeKubernetes answers the discovery calls helm install makes (version,
+// API groups and their kinds, from the scheme the tests decode with), and
+// returns a kubeconfig pointing at it.
+func fakeKubernetes(t *testing.T) string {
+	t.Helper()
+	answers := discovery(t)
+	answers["/version"] = map[string]string{"major": "1", "minor": "30", "gitVersion": "v" + kubeVersion}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, ok := answers[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(a)
+	}))
+	t.Cleanup(srv.Close)
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	conf := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: fake, cluster: {server: %q}}]
+users: [{name: fake, user: {}}]
+contexts: [{name: fake, context: {cluster: fake, user: fake, namespace: default}}]
+current-context: fake
+`, srv.URL)
+	if err := os.WriteFile(kubeconfig, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return kubeconfig
+}
+
+// discovery is the legacy discovery documents, by path, of every kind the
+// scheme knows.
+func discovery(t *testing.T) map[string]any {
+	resources := map[schema.GroupVersion][]metav1.APIResource{}
+	for gvk := range scheme(t).AllKnownTypes() {
+		if gvk.Version == runtime.APIVersionInternal || strings.HasSuffix(gvk.Kind, "List") {
+			continue
+		}
+		plural, _ := meta.UnsafeGuessKindToResource(gvk)
+		resources[gvk.GroupVersion()] = append(resources[gvk.GroupVersion()], metav1.APIResource{
+			Name: plural.Resource, Kind: gvk.Kind, Namespaced: true, Verbs: metav1.Verbs{"get", "list", "create"},
+		})
+	}
+	answers := map[string]any{"/api": metav1.APIVersions{TypeMeta: metav1.TypeMeta{Kind: "APIVersions"}, Versions: []string{"v1"}}}
+	groups := metav1.APIGroupList{TypeMeta: metav1.TypeMeta{Kind: "APIGroupList", APIVersion: "v1"}}
+	for gv, list := range resources {
+		path := "/apis/" + gv.String()
+		if gv.Group == "" {
+			path = "/api/" + gv.Version
+		} else {
+			v := metav1.GroupVersionForDiscovery{GroupVersion: gv.String(), Version: gv.Version}
+			groups.Groups = append(groups.Groups, metav1.APIGroup{Name: gv.Group, Versions: []metav1.GroupVersionForDiscovery{v}, PreferredVersion: v})
+		}
+		answers[path] = metav1.APIResourceList{TypeMeta: metav1.TypeMeta{Kind: "APIResourceList", APIVersion: "v1"}, GroupVersion: gv.String(), APIResources: list}
+	}
+	answers["/apis"] = groups
+	return answers
+}
+
+// notes renders the chart's NOTES.txt: helm template leaves it out, so this
+// is a client-side dry-run install against a fake API server.
+func notes(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := helm(t, append([]string{"install", "rel", chart, "--dry-run=client", "--disable-openapi-validation", "--kubeconfig", fakeKubernetes(t), "--output", "json"}, args...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var release struct {
+		Info struct {
+			Notes string `json:"notes"`
+		} `json:"info"`
+	}
+	if err := json.Unmarshal(out, &release); err != nil || release.Info.Notes == "" {
+		t.Fatalf("no notes (%v) in %.500s", err, out)
+	}
+	return release.Info.Notes
+}
+
+// Without gateway.publicURL, links follow the Host callers reached: NOTES
+// says so, and how to set it behind an ingress.
+func TestNotesWarnWithoutPublicURL(t *testing.T) {
+	tests := []struct {
+		name string
+		set  []string
+		warn bool
+	}{
+		{"default", nil, true},
+		{"embedded", valuesArgs("embedded-pvc.yaml"), true},
+		{"external redis, public URL set", valuesArgs("external-redis.yaml"), false},
+		{"public URL set", []string{"--set", "gateway.publicURL=https://gateway.example.com"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := notes(t, tt.set...)
+			for _, w := range []string{"gateway.publicURL is empty", "Host", "ingress", "GATEWAY_TRUSTED_PROXIES"} {
+				if strings.Contains(n, w) != tt.warn {
+					t.Errorf("warning %q shown: %v, want %v:\n%s", w, !tt.warn, tt.warn, n)
+				}
+			}
+			if !strings.Contains(n, "swagger/doc.json") {
+				t.Errorf("not the chart's notes:\n%s", n)
+			}
+		})
 	}
 }

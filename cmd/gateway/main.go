@@ -25,9 +25,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/igconnect/gateway/internal/config"
 )
 
 // Set by the linker: -X main.version=… -X main.commit=….
@@ -58,9 +61,56 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		case "version":
 			fmt.Fprintf(stdout, "gateway %s (commit %s)\n", version, commit)
 			return nil
+		case "help":
+			return printUsage(stdout, getenv)
 		case "connections":
+			if len(args) > 1 && args[1] == "help" || helpRequested(args[1:]) {
+				return printConnectionsUsage(stdout, getenv)
+			}
+			setRedisLogger(newLogger(stderr, slog.LevelInfo))
 			return connectionsCmd(ctx, args[1:], getenv, stdin, stdout, stderr)
 		}
 	}
+	if helpRequested(args) {
+		return printUsage(stdout, getenv)
+	}
 	return serve(ctx, args, getenv, stdout, stderr)
+}
+
+const usage = `usage:
+  gateway [flags]                                   serve (embedded store in --data-dir, or Redis with --redis-url)
+  gateway --sandbox [flags]                         serve a fake Instagram and a demo connection (store: <data-dir>/sandbox)
+  gateway connections add|list|rotate|delete [...]  manage connections on the configured store (gateway connections --help)
+  gateway version                                   print the version
+  gateway help                                      print this help
+
+Each flag defaults to its GATEWAY_* environment variable (secrets are never shown).`
+
+// helpRequested tells whether flags ask for help: -h or --help before any
+// "--".
+func helpRequested(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "--h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// printUsage prints the subcommands, then the flags.
+func printUsage(w io.Writer, getenv func(string) string) error {
+	fmt.Fprintf(w, "%s\n\nflags:\n", usage)
+	config.FlagSet("gateway", getenv, w).PrintDefaults()
+	return nil
+}
+
+// printConnectionsUsage prints the connections subcommands, then the
+// configuration flags they take.
+func printConnectionsUsage(w io.Writer, getenv func(string) string) error {
+	fmt.Fprintf(w, "%s\n\nconfig flags:\n", connectionsUsage)
+	config.FlagSet("gateway connections", getenv, w).PrintDefaults()
+	return nil
 }

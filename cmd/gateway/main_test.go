@@ -3,8 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/igconnect/gateway/internal/config"
 )
 
 func TestRun(t *testing.T) {
@@ -46,5 +52,110 @@ func TestRedisOptions(t *testing.T) {
 	}
 	if redactedURL("redis://:pw@127.0.0.1:6379/2") != "127.0.0.1:6379" {
 		t.Fatal("password not redacted")
+	}
+}
+
+// secretEnv holds a secret in every variable that can hold one.
+var secretEnv = map[string]string{
+	"GATEWAY_REDIS_URL":      "redis://:redis-url-pw@127.0.0.1:1/0",
+	"GATEWAY_INSTAGRAM_URL":  "https://ig-user:ig-url-pw@127.0.0.1:1",
+	"GATEWAY_ADMIN_TOKEN":    "admin-secret-0123456789",
+	"GATEWAY_REDIS_PASSWORD": "separate-redis-pw",
+	"GATEWAY_ENCRYPTION_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+}
+
+func assertNoSecrets(t *testing.T, where, s string) {
+	t.Helper()
+	for _, v := range []string{"redis-url-pw", "ig-user", "ig-url-pw", "admin-secret-0123456789", "separate-redis-pw", "MDEyMzQ1"} {
+		if strings.Contains(s, v) {
+			t.Errorf("%s carries %q:\n%s", where, v, s)
+		}
+	}
+}
+
+// Help lists the subcommands, then the flags, and never a secret from the
+// environment; it opens no store.
+func TestHelp(t *testing.T) {
+	serveHelp := []string{"gateway [flags]", "gateway --sandbox", "gateway connections add|list|rotate|delete", "gateway version", "-redis-url", "-sandbox", "(default \"redis://127.0.0.1:1/0\")"}
+	connectionsHelp := []string{"gateway connections add --access-token", "gateway connections rotate ID", "-data-dir", "-redis-url"}
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-h"}, serveHelp},
+		{[]string{"--help"}, serveHelp},
+		{[]string{"help"}, serveHelp},
+		{[]string{"--addr", "127.0.0.1:0", "-help"}, serveHelp},
+		{[]string{"connections", "--help"}, connectionsHelp},
+		{[]string{"connections", "help"}, connectionsHelp},
+		{[]string{"connections", "add", "--help"}, connectionsHelp},
+		{[]string{"connections", "rotate", "ID", "-h"}, connectionsHelp},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			dataDir := filepath.Join(t.TempDir(), "data")
+			env := map[string]string{"GATEWAY_DATA_DIR": dataDir}
+			for k, v := range secretEnv {
+				env[k] = v
+			}
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), tt.args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
+			if err != nil && !errors.Is(err, flag.ErrHelp) {
+				t.Fatal(err)
+			}
+			all := out.String() + errOut.String()
+			for _, w := range tt.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("help lacks %q:\n%s", w, all)
+				}
+			}
+			assertNoSecrets(t, "help", all)
+			if _, err := os.Stat(dataDir); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("help touched the data folder: %v", err)
+			}
+		})
+	}
+}
+
+// The startup line names every variable and shows no secret; go-redis's
+// complaints about a dead Redis are JSON lines too.
+func TestStartupLine(t *testing.T) {
+	env := map[string]string{"GATEWAY_ADDR": "127.0.0.1:0", "GATEWAY_DATA_DIR": t.TempDir()}
+	for k, v := range secretEnv {
+		env[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // start, then stop at once
+	var out bytes.Buffer
+	var errOut syncWriter // go-redis's goroutines log too
+	run(ctx, nil, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
+	assertNoSecrets(t, "the log", errOut.String())
+	var starting map[string]any
+	for _, line := range jsonLines(t, errOut.String()) {
+		if line["msg"] == "starting" {
+			starting = line
+		}
+	}
+	cfg, _ := starting["config"].(map[string]any)
+	for _, name := range config.Names() {
+		if _, ok := cfg[strings.ToLower(strings.TrimPrefix(name, "GATEWAY_"))]; !ok {
+			t.Errorf("%s is not in the startup line: %v", name, starting)
+		}
+	}
+}
+
+func TestStoreDir(t *testing.T) {
+	tests := []struct {
+		cfg  config.Config
+		want string
+	}{
+		{config.Config{DataDir: "/var/lib/gateway"}, "/var/lib/gateway"},
+		{config.Config{DataDir: "/var/lib/gateway", Sandbox: true}, "/var/lib/gateway/sandbox"},
+		{config.Config{DataDir: "./data", Sandbox: true}, "data/sandbox"},
+	}
+	for _, tt := range tests {
+		if got := storeDir(&tt.cfg); got != tt.want {
+			t.Errorf("storeDir(%+v) = %q, want %q", tt.cfg, got, tt.want)
+		}
 	}
 }

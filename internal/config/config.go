@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/ulule/limiter/v3"
 
 	"github.com/igconnect/gateway/internal/connectors"
@@ -101,8 +102,9 @@ func (k kind) show(v string) string {
 	return v
 }
 
-// RedactURL returns raw with any user name and password removed; a value
-// that does not parse as a URL is not shown at all.
+// RedactURL returns raw with any user name and password removed, and its
+// query too (go-redis reads a password= option there); a value that does
+// not parse as a URL is not shown at all.
 func RedactURL(raw string) string {
 	if raw == "" {
 		return ""
@@ -111,8 +113,9 @@ func RedactURL(raw string) string {
 	if err != nil {
 		return "(not a URL)"
 	}
-	if u.User != nil {
-		u.User = nil
+	u.User = nil
+	if u.RawQuery != "" || u.ForceQuery {
+		u.RawQuery, u.ForceQuery = "(redacted)", false
 	}
 	return u.String()
 }
@@ -140,6 +143,9 @@ var variables = []variable{
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 			return errors.New("must be a redis:// or rediss:// URL")
+		}
+		if _, err := redis.ParseURL(v); err != nil {
+			return errors.New("must be a redis:// or rediss:// URL that go-redis accepts (host, port, database number, known options)")
 		}
 		c.RedisURL = v
 		return nil

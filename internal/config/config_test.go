@@ -2,6 +2,9 @@ package config
 
 import (
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +90,287 @@ func TestSecretsHidden(t *testing.T) {
 		if strings.Contains(s, secret) {
 			t.Errorf("log value carries %q: %s", secret, s)
 		}
+	}
+}
+
+// validKey is base64 of 32 bytes.
+const validKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
+// withSecrets is an environment holding a secret in every variable that can
+// hold one.
+var withSecrets = map[string]string{
+	"GATEWAY_REDIS_URL":      "redis://user:redis-url-pw@127.0.0.1:6379/0",
+	"GATEWAY_REDIS_PASSWORD": "separate-redis-pw",
+	"GATEWAY_ADMIN_TOKEN":    "admin-secret-0123456789",
+	"GATEWAY_ENCRYPTION_KEY": validKey,
+	"GATEWAY_INSTAGRAM_URL":  "https://ig-user:ig-url-pw@graph.example.com",
+}
+
+var secretValues = []string{"redis-url-pw", "separate-redis-pw", "admin-secret-0123456789", validKey, "MDEyMzQ1", "ig-user", "ig-url-pw"}
+
+func assertNoSecret(t *testing.T, where, s string) {
+	t.Helper()
+	for _, v := range secretValues {
+		if strings.Contains(s, v) {
+			t.Errorf("%s carries %q: %s", where, v, s)
+		}
+	}
+}
+
+// -h shows each flag's default from the environment, never a secret nor a
+// URL's credentials.
+func TestHelpHidesSecrets(t *testing.T) {
+	var out strings.Builder
+	fs := FlagSet("gateway", env(withSecrets), &out)
+	fs.PrintDefaults()
+	assertNoSecret(t, "-h", out.String())
+	tests := []struct{ flag, def string }{
+		{"redis-url", "redis://127.0.0.1:6379/0"},
+		{"instagram-url", "https://graph.example.com"},
+		{"admin-token", ""},
+		{"redis-password", ""},
+		{"encryption-key", ""},
+	}
+	for _, tt := range tests {
+		if got := fs.Lookup(tt.flag).DefValue; got != tt.def {
+			t.Errorf("--%s default shown as %q, want %q", tt.flag, got, tt.def)
+		}
+	}
+	// The values themselves still reach Load.
+	c, err := Load(fs)
+	if err != nil || c.AdminToken != withSecrets["GATEWAY_ADMIN_TOKEN"] || c.RedisURL != withSecrets["GATEWAY_REDIS_URL"] {
+		t.Fatalf("%+v %v", c, err)
+	}
+}
+
+// The startup line's configuration names every variable and carries no
+// secret.
+func TestLogValue(t *testing.T) {
+	c, err := Parse(nil, env(withSecrets), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := c.LogValue().Group()
+	shown := map[string]string{}
+	for _, a := range group {
+		shown[a.Key] = a.Value.String()
+	}
+	assertNoSecret(t, "the startup line", c.LogValue().String())
+	for _, name := range Names() {
+		if _, ok := shown[strings.ToLower(strings.TrimPrefix(name, "GATEWAY_"))]; !ok {
+			t.Errorf("%s is not in the startup line: %v", name, shown)
+		}
+	}
+	if len(group) != len(Names()) {
+		t.Errorf("%d attributes for %d variables", len(group), len(Names()))
+	}
+	want := map[string]string{
+		"redis_url": "redis://127.0.0.1:6379/0", "instagram_url": "https://graph.example.com",
+		"admin_token": "set", "redis_password": "set", "encryption_key": "set",
+	}
+	for k, v := range want {
+		if shown[k] != v {
+			t.Errorf("%s shown as %q, want %q", k, shown[k], v)
+		}
+	}
+}
+
+// A configuration error names the variable but never shows a secret.
+func TestErrorsHideSecrets(t *testing.T) {
+	dir := t.TempDir()
+	badKeyFile := filepath.Join(dir, "bad.key")
+	if err := os.WriteFile(badKeyFile, []byte("redis-url-pw-in-a-file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"GATEWAY_REDIS_URL": "http://:redis-url-pw@127.0.0.1:6379"}, "GATEWAY_REDIS_URL"},
+		{map[string]string{"GATEWAY_REDIS_URL": "redis://:redis-url-pw@"}, "GATEWAY_REDIS_URL"},
+		{map[string]string{"GATEWAY_REDIS_URL": "redis://:redis-url-pw@127.0.0.1:port"}, "GATEWAY_REDIS_URL"},
+		{map[string]string{"GATEWAY_REDIS_URL": "redis://:redis-url-pw@127.0.0.1:6379"}, "GATEWAY_ENCRYPTION_KEY"},
+		{map[string]string{"GATEWAY_INSTAGRAM_URL": "ftp://ig-user:ig-url-pw@graph.example.com"}, "GATEWAY_INSTAGRAM_URL"},
+		{map[string]string{"GATEWAY_PUBLIC_URL": "https://ig-user:ig-url-pw@gateway.example.com"}, "GATEWAY_PUBLIC_URL"},
+		{map[string]string{"GATEWAY_ADMIN_TOKEN": "ig-url-pw"}, "GATEWAY_ADMIN_TOKEN"},
+		{map[string]string{"GATEWAY_ENCRYPTION_KEY": "redis-url-pw-not-base64"}, "GATEWAY_ENCRYPTION_KEY"},
+		{map[string]string{"GATEWAY_ENCRYPTION_KEY": "c2VwYXJhdGUtcmVkaXMtcHc="}, "GATEWAY_ENCRYPTION_KEY"},
+		{map[string]string{"GATEWAY_ENCRYPTION_KEY_FILE": badKeyFile}, "GATEWAY_ENCRYPTION_KEY_FILE"},
+		{map[string]string{"GATEWAY_SANDBOX": "true", "GATEWAY_REDIS_URL": "redis://:redis-url-pw@127.0.0.1:6379", "GATEWAY_ENCRYPTION_KEY": validKey}, "GATEWAY_SANDBOX"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			_, err := Parse(nil, env(tt.env), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one naming %s", err, tt.want)
+			}
+			assertNoSecret(t, "the error", err.Error())
+			if strings.Contains(err.Error(), "c2VwYXJhdGUtcmVkaXMtcHc") {
+				t.Errorf("the error shows the key: %v", err)
+			}
+		})
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	tests := []struct {
+		value   string
+		want    []string // prefixes, masked
+		wantErr bool
+	}{
+		{"", nil, false},
+		{"10.0.0.7", []string{"10.0.0.7/32"}, false},
+		{"10.0.0.0/8, 192.168.1.0/24", []string{"10.0.0.0/8", "192.168.1.0/24"}, false},
+		{"10.1.2.3/8", []string{"10.0.0.0/8"}, false},
+		{"::1", []string{"::1/128"}, false},
+		{"2001:db8::/32,fd00::1", []string{"2001:db8::/32", "fd00::1/128"}, false},
+		{"::ffff:10.0.0.7", []string{"10.0.0.7/32"}, false},
+		{" 127.0.0.1 , , ", []string{"127.0.0.1/32"}, false},
+		{"proxy.example.com", nil, true},
+		{"10.0.0.0/33", nil, true},
+		{"10.0.0.1:80", nil, true},
+		{"10.0.0.1,nope", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			c, err := Parse(nil, env(map[string]string{"GATEWAY_TRUSTED_PROXIES": tt.value}), io.Discard)
+			if tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "GATEWAY_TRUSTED_PROXIES") {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range c.TrustedProxyPrefixes {
+				got = append(got, p.String())
+			}
+			if !slices.Equal(got, tt.want) || len(c.TrustedProxies) != len(tt.want) {
+				t.Fatalf("prefixes %v (from %v), want %v", got, c.TrustedProxies, tt.want)
+			}
+		})
+	}
+}
+
+func TestPublishConcurrency(t *testing.T) {
+	tests := []struct {
+		value string
+		want  int // 0: refused
+	}{
+		{"", 2}, {"1", 1}, {"50", 50}, {"0", 0}, {"51", 0}, {"-1", 0}, {"two", 0}, {"2.5", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			c, err := Parse(nil, env(map[string]string{"GATEWAY_PUBLISH_CONCURRENCY": tt.value}), io.Discard)
+			if tt.want == 0 {
+				if err == nil || !strings.Contains(err.Error(), "GATEWAY_PUBLISH_CONCURRENCY") {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			if err != nil || c.PublishConcurrency != tt.want {
+				t.Fatalf("%v %v, want %d", c, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestAuthFailureLimit(t *testing.T) {
+	tests := []struct {
+		value  string
+		limit  int64 // 0: refused
+		period time.Duration
+	}{
+		{"", 30, time.Minute}, {"5-S", 5, time.Second}, {"100-H", 100, time.Hour}, {"1-D", 1, 24 * time.Hour},
+		{"30", 0, 0}, {"0-M", 0, 0}, {"30-Y", 0, 0}, {"many-M", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			c, err := Parse(nil, env(map[string]string{"GATEWAY_AUTH_FAILURE_LIMIT": tt.value}), io.Discard)
+			if tt.limit == 0 {
+				if err == nil || !strings.Contains(err.Error(), "GATEWAY_AUTH_FAILURE_LIMIT") {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			if err != nil || c.AuthFailureLimit.Limit != tt.limit || c.AuthFailureLimit.Period != tt.period {
+				t.Fatalf("%+v %v", c, err)
+			}
+		})
+	}
+}
+
+func TestEncryptionKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := file("good.key", validKey+"\n")
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string // "": valid
+	}{
+		{"readable valid file", map[string]string{"GATEWAY_ENCRYPTION_KEY_FILE": good}, ""},
+		{"with Redis", map[string]string{"GATEWAY_ENCRYPTION_KEY_FILE": good, "GATEWAY_REDIS_URL": "redis://127.0.0.1:6379"}, ""},
+		{"missing file", map[string]string{"GATEWAY_ENCRYPTION_KEY_FILE": filepath.Join(dir, "missing.key")}, "cannot be read"},
+		{"a folder", map[string]string{"GATEWAY_ENCRYPTION_KEY_FILE": dir}, "cannot be read"},
+		{"bad content", map[string]string{"GATEWAY_ENCRYPTION_KEY_FILE": file("bad.key", "not a key")}, "file content"},
+		{"short key", map[string]string{"GATEWAY_ENCRYPTION_KEY_FILE": file("short.key", "c2hvcnQ=")}, "file content"},
+		{"both set", map[string]string{"GATEWAY_ENCRYPTION_KEY_FILE": good, "GATEWAY_ENCRYPTION_KEY": validKey}, "choose one"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(nil, env(tt.env), io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), "GATEWAY_ENCRYPTION_KEY_FILE") || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				assertNoSecret(t, "the error", err.Error())
+				return
+			}
+			if err != nil || len(c.EncryptionKey) != 32 || c.EncryptionKeyFile != good {
+				t.Fatalf("%+v %v", c, err)
+			}
+		})
+	}
+}
+
+// The sandbox runs on its own embedded store: never on Redis.
+func TestSandboxRefusesRedis(t *testing.T) {
+	_, err := Parse([]string{"--sandbox"}, env(map[string]string{"GATEWAY_REDIS_URL": "redis://127.0.0.1:6379", "GATEWAY_ENCRYPTION_KEY": validKey}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "GATEWAY_SANDBOX") {
+		t.Fatalf("err = %v", err)
+	}
+	if c, err := Parse([]string{"--sandbox"}, env(nil), io.Discard); err != nil || !c.Sandbox || !c.Embedded() {
+		t.Fatalf("%+v %v", c, err)
+	}
+}
+
+// TestRedisURLQueryHidden: a secret in the Redis URL's query (go-redis
+// refuses such options) reaches neither -h, nor the error, nor the startup
+// line.
+func TestRedisURLQueryHidden(t *testing.T) {
+	e := env(map[string]string{"GATEWAY_REDIS_URL": "redis://127.0.0.1:6379/0?password=hunter2", "GATEWAY_ENCRYPTION_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="})
+	if _, err := Parse(nil, e, io.Discard); err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("err = %v", err)
+	}
+	if s := RedactURL("redis://u:p@h:1/0?dial_timeout=hunter2"); strings.Contains(s, "hunter2") || strings.Contains(s, ":p@") {
+		t.Fatalf("RedactURL = %s", s)
+	}
+	var help strings.Builder
+	fs := FlagSet("gateway", e, &help)
+	fs.PrintDefaults()
+	if strings.Contains(help.String(), "hunter2") {
+		t.Fatalf("-h shows the password:\n%s", help.String())
+	}
+	if _, err := Parse(nil, env(map[string]string{"GATEWAY_REDIS_URL": "redis://127.0.0.1:6379/0?bogus=hunter2", "GATEWAY_ENCRYPTION_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}), io.Discard); err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("unknown option: err = %v", err)
 	}
 }
