@@ -22,7 +22,9 @@ const connectionsUsage = `usage:
   gateway connections delete ID [config flags]
 
 They work directly on the configured store (GATEWAY_DATA_DIR, or GATEWAY_REDIS_URL).
-With --access-token -, the token is read from standard input.`
+With --access-token -, the token is read from standard input. With --sandbox they
+work on the sandbox's own store and check tokens against the sandbox's fake
+Instagram (try --access-token IGAAsandboxOtherToken000000000000002).`
 
 // connectionsCmd runs `gateway connections …`, printing the admin API's
 // envelopes.
@@ -50,11 +52,22 @@ func connectionsCmd(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
+	if cfg.Sandbox {
+		// The sandbox's own store, and its fake Instagram to check tokens.
+		stop, err := startSandboxGraph(cfg)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	d, err := wire(ctx, cfg, metrics.New(version, commit))
 	if err != nil {
 		return err
 	}
 	defer d.Close()
+	if err := d.checkKey(ctx); err != nil {
+		return failure(stdout, sub, err)
+	}
 	svc := d.connections
 
 	var out any
@@ -86,12 +99,21 @@ func connectionsCmd(ctx context.Context, args []string, getenv func(string) stri
 		return fmt.Errorf("connections: unknown subcommand %q", sub)
 	}
 	if err != nil {
-		_, env := normalize.ErrorEnvelopeOf(err)
-		b, _ := json.Marshal(env)
-		fmt.Fprintln(stdout, string(b))
-		return fmt.Errorf("connections %s: %s", sub, connectors.ErrorMessage(err))
+		return failure(stdout, sub, err)
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(normalize.Envelope{Data: out})
+}
+
+// failure prints err's envelope and returns the command's error: a wrong
+// key's own line, or the subcommand and err's caller-safe message.
+func failure(stdout io.Writer, sub string, err error) error {
+	_, env := normalize.ErrorEnvelopeOf(err)
+	b, _ := json.Marshal(env)
+	fmt.Fprintln(stdout, string(b))
+	if errors.Is(err, errWrongKey) {
+		return err
+	}
+	return fmt.Errorf("connections %s: %s", sub, connectors.ErrorMessage(err))
 }

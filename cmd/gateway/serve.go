@@ -22,21 +22,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := newLogger(stderr, cfg.LogLevel)
+	setRedisLogger(log)
 	log.Info("starting", slog.String("version", version), slog.String("commit", commit), slog.Any("config", cfg))
 
-	var sandbox *http.Server
 	if cfg.Sandbox {
-		fake := fakegraph.New()
-		fake.Seed()
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		stop, err := startSandboxGraph(cfg)
 		if err != nil {
-			return fmt.Errorf("sandbox: %w", err)
+			return err
 		}
-		sandbox = &http.Server{Handler: fake, ReadHeaderTimeout: 5 * time.Second}
-		go sandbox.Serve(l)
-		defer sandbox.Close()
-		cfg.InstagramURL = "http://" + l.Addr().String()
-		log.Info("sandbox Instagram Graph API", slog.String("url", cfg.InstagramURL))
+		defer stop()
+		log.Info("sandbox Instagram Graph API", slog.String("url", cfg.InstagramURL), slog.String("store", storeDir(cfg)))
 	}
 
 	m := metrics.New(version, commit)
@@ -49,13 +44,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	if err := d.ready(ctx); err != nil {
-		log.Warn("the store does not answer yet; actions answer 503 until it does", slog.String("error", err.Error()))
+	authFailures, err := d.authFailures(cfg)
+	if err != nil {
+		return err
+	}
+	if err := d.checkKeyAtStart(ctx, log); err != nil {
+		return err
 	}
 	srv := server.New(server.Options{
 		Connections:    d.connections,
 		Connector:      d.connector,
 		Limiter:        lim,
+		PublishSlots:   d.publishSlots(cfg),
+		AuthFailures:   authFailures,
 		AdminToken:     cfg.AdminToken,
 		PublicURL:      cfg.PublicURL,
 		TrustedProxies: cfg.TrustedProxyPrefixes,
@@ -89,6 +90,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	select {
 	case err := <-errc:
 		return err
+	case err := <-d.wrongKey:
+		hs.Close()
+		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down", slog.String("grace", cfg.ShutdownGrace.String()))
@@ -99,6 +103,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// startSandboxGraph serves the fake Instagram Graph API, seeded with the
+// sandbox accounts, on a loopback port, and points cfg at it. The server and
+// the CLI both use it, so that --sandbox works offline everywhere.
+func startSandboxGraph(cfg *config.Config) (stop func(), err error) {
+	fake := fakegraph.New()
+	fake.Seed()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(l)
+	cfg.InstagramURL = "http://" + l.Addr().String()
+	return func() { srv.Close() }, nil
 }
 
 // sandboxConnection creates the demo connection and prints its key and a

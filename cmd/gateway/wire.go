@@ -7,12 +7,15 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/igconnect/gateway/internal/config"
 	"github.com/igconnect/gateway/internal/connections"
+	"github.com/igconnect/gateway/internal/connectors"
 	"github.com/igconnect/gateway/internal/connectors/instagram"
 	"github.com/igconnect/gateway/internal/limits"
 	"github.com/igconnect/gateway/internal/metrics"
@@ -29,6 +32,13 @@ type deps struct {
 	connector   *instagram.Connector
 	connections *connections.Service
 	closers     []func() error
+
+	// keyChecked is set once the configured key opened the store's canary;
+	// keyMu serialises the checks; wrongKey receives errWrongKey when the
+	// key proves wrong after the start (Redis was down then).
+	keyChecked atomic.Bool
+	keyMu      sync.Mutex
+	wrongKey   chan error
 }
 
 func (d *deps) Close() {
@@ -37,11 +47,15 @@ func (d *deps) Close() {
 	}
 }
 
-// ready tells whether the store (and Redis) answer.
+// ready tells whether the store (and Redis) answer, and the configured key
+// is the store's.
 func (d *deps) ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	return d.store.Ping(ctx)
+	if err := d.store.Ping(ctx); err != nil {
+		return err
+	}
+	return d.checkKey(ctx)
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
@@ -72,19 +86,29 @@ func redisOptions(u, password string) (*redis.Options, error) {
 	return opts, nil
 }
 
+// storeDir is the embedded store's folder (and its key file's). The sandbox
+// keeps its own, apart from real data: its demo connection holds a fake
+// token, which must never reach the real Instagram.
+func storeDir(cfg *config.Config) string {
+	if cfg.Sandbox {
+		return filepath.Join(cfg.DataDir, "sandbox")
+	}
+	return cfg.DataDir
+}
+
 // wire opens the store and builds the connector and connection service.
 func wire(ctx context.Context, cfg *config.Config, m *metrics.Metrics) (*deps, error) {
-	d := &deps{}
+	d := &deps{wrongKey: make(chan error, 1)}
 	key := cfg.EncryptionKey
 	if cfg.Embedded() {
 		if key == nil {
-			k, err := secret.LoadOrCreateKeyFile(filepath.Join(cfg.DataDir, "encryption.key"))
+			k, err := secret.LoadOrCreateKeyFile(filepath.Join(storeDir(cfg), "encryption.key"))
 			if err != nil {
 				return nil, fmt.Errorf("GATEWAY_ENCRYPTION_KEY: %w", err)
 			}
 			key = k
 		}
-		st, err := boltstore.Open(cfg.DataDir)
+		st, err := boltstore.Open(storeDir(cfg))
 		if err != nil {
 			return nil, err
 		}
@@ -133,6 +157,115 @@ func (d *deps) limiter(ctx context.Context, cfg *config.Config) (*limits.Limiter
 		return nil, fmt.Errorf("redis at %s: %w", redactedURL(cfg.RedisURL), err)
 	}
 	return l, nil
+}
+
+// publishMargin is how long a publish slot outlives the publish timeout and
+// one upstream call, before it frees itself (its replica crashed).
+const publishMargin = 30 * time.Second
+
+// publishSlots caps each connection's publishes in flight: in Redis when
+// configured, so that replicas share the cap.
+func (d *deps) publishSlots(cfg *config.Config) *limits.Slots {
+	if d.redis == nil {
+		return limits.NewMemorySlots(cfg.PublishConcurrency)
+	}
+	return limits.NewRedisSlots(d.redis, cfg.PublishConcurrency, cfg.PublishTimeout+cfg.UpstreamTimeout+publishMargin)
+}
+
+// authFailures limits failed authentications per client address: in Redis
+// when configured.
+func (d *deps) authFailures(cfg *config.Config) (*limits.AuthFailures, error) {
+	if d.redis == nil {
+		return limits.NewMemoryAuthFailures(cfg.AuthFailureLimit), nil
+	}
+	a, err := limits.NewRedisAuthFailures(d.redis, cfg.AuthFailureLimit)
+	if err != nil {
+		return nil, fmt.Errorf("redis at %s: %w", redactedURL(cfg.RedisURL), err)
+	}
+	return a, nil
+}
+
+// stopError is an error the gateway stops with: its message alone is the
+// one line printed.
+type stopError struct{ err *connectors.Error }
+
+func (e stopError) Error() string { return e.err.Message }
+func (e stopError) Unwrap() error { return e.err }
+
+// errWrongKey stops a gateway whose key does not open the store's canary.
+var errWrongKey error = stopError{connections.ErrWrongKey}
+
+// errKeyChecking answers readiness while another check of the key runs.
+var errKeyChecking = errors.New("the encryption key is being checked against the store")
+
+// keyCheckTimeout bounds one check of the key: the first check of a store
+// written before canaries reads every connection.
+const keyCheckTimeout = 10 * time.Second
+
+// checkKey checks, until it succeeds once, that the configured key is the
+// store's (connections.Service.CheckKey). It returns errWrongKey (also sent
+// on d.wrongKey), or the store's error while the store does not answer.
+func (d *deps) checkKey(ctx context.Context) error {
+	if d.keyChecked.Load() {
+		return nil
+	}
+	if !d.keyMu.TryLock() {
+		return errKeyChecking
+	}
+	defer d.keyMu.Unlock()
+	if d.keyChecked.Load() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, keyCheckTimeout)
+	defer cancel()
+	err := d.connections.CheckKey(ctx)
+	switch {
+	case err == nil:
+		d.keyChecked.Store(true)
+		return nil
+	case errors.Is(err, connections.ErrWrongKey):
+		select {
+		case d.wrongKey <- errWrongKey:
+		default:
+		}
+		return errWrongKey
+	}
+	return err
+}
+
+// keyRetry is how often the key is checked while the store does not answer.
+const keyRetry = 250 * time.Millisecond
+
+// checkKeyAtStart checks the key before the gateway serves: a wrong key
+// stops it (errWrongKey). While the store does not answer the gateway
+// serves 503s and the check goes on in the background until it answers;
+// readiness waits for it, and a wrong key found then arrives on d.wrongKey.
+func (d *deps) checkKeyAtStart(ctx context.Context, log *slog.Logger) error {
+	err := d.checkKey(ctx)
+	if err == nil || errors.Is(err, errWrongKey) {
+		return err
+	}
+	log.Warn("the store does not answer yet; actions answer 503 until it does", slog.String("error", err.Error()))
+	ctx, cancel := context.WithCancel(ctx)
+	d.closers = append(d.closers, func() error { cancel(); return nil })
+	go d.watchKey(ctx)
+	return nil
+}
+
+// watchKey checks the key every keyRetry until a check ends it.
+func (d *deps) watchKey(ctx context.Context) {
+	t := time.NewTicker(keyRetry)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := d.checkKey(ctx); err == nil || errors.Is(err, errWrongKey) {
+			return
+		}
+	}
 }
 
 func redactedURL(u string) string {

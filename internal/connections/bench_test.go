@@ -47,7 +47,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 				keys[i], _ = secret.NewAPIKey(id)
 				sealed, _ := sealer.Seal(id, "IGAAbenchmarkToken")
 				if err := st.Create(ctx, &connectors.Connection{ID: id, Name: "bench", InstagramUserID: "17841400000000001",
-					Username: "bench", CreatedAt: time.Now(), KeyHash: secret.HashAPIKey(keys[i]), EncryptedToken: sealed}); err != nil {
+					Username: "bench", CreatedAt: time.Now(), KeyHash: sealer.KeyHash(id, keys[i]), EncryptedToken: sealed}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -92,7 +92,7 @@ func (s *Service) Create(ctx context.Context, token, name string) (connectors.Co
 	}
 	c := &connectors.Connection{
 		ID: id, Name: name, InstagramUserID: who.UserID, Username: who.Username,
-		CreatedAt: s.Now().UTC().Truncate(time.Millisecond), KeyHash: secret.HashAPIKey(key), EncryptedToken: sealed,
+		CreatedAt: s.Now().UTC().Truncate(time.Millisecond), KeyHash: s.Sealer.KeyHash(id, key), EncryptedToken: sealed,
 	}
 	if err := s.Store.Create(ctx, c); err != nil {
 		return connectors.ConnectionView{}, err
@@ -124,13 +124,15 @@ func (s *Service) Get(ctx context.Context, id string) (connectors.ConnectionView
 	return c.View(), nil
 }
 
-// Rotate issues a new API key; the old one stops working at once.
+// Rotate issues a new API key; the old one stops working at once. A
+// connection stored before v2 gets its token re-sealed (v2) with its new
+// key's hash, in one write.
 func (s *Service) Rotate(ctx context.Context, id string) (connectors.ConnectionView, error) {
 	key, err := secret.NewAPIKey(id)
 	if err != nil {
 		return connectors.ConnectionView{}, connectors.ErrNotFound // not an ID this gateway makes
 	}
-	if err := s.Store.Rotate(ctx, id, secret.HashAPIKey(key)); err != nil {
+	if err := s.rotate(ctx, id, s.Sealer.KeyHash(id, key)); err != nil {
 		return connectors.ConnectionView{}, err
 	}
 	v, err := s.Get(ctx, id)
@@ -139,6 +141,31 @@ func (s *Service) Rotate(ctx context.Context, id string) (connectors.ConnectionV
 	}
 	v.APIKey = key
 	return v, nil
+}
+
+// rotateAttempts bounds Rotate's retries when concurrent writes change a
+// legacy record between its read and its upgrade.
+const rotateAttempts = 3
+
+func (s *Service) rotate(ctx context.Context, id, hash string) error {
+	for range rotateAttempts {
+		c, err := s.Store.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		token, err := s.Sealer.OpenLegacy(id, c.EncryptedToken)
+		if err != nil { // v2-sealed (or unreadable): the hash alone changes
+			return s.Store.Rotate(ctx, id, hash)
+		}
+		sealed, err := s.Sealer.Seal(id, token)
+		if err != nil {
+			return err
+		}
+		if ok, err := s.Store.UpgradeKey(ctx, c, hash, sealed); ok || err != nil {
+			return err
+		}
+	}
+	return connectors.Errorf(connectors.CodeUnavailable, "the connection changed while its key was rotated: try again")
 }
 
 // Delete removes a connection.
@@ -150,7 +177,15 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 var ErrInvalidKey = connectors.Errorf(connectors.CodeInvalidAPIToken, "missing or invalid API key: pass it as api_token, X-API-Key or Authorization: Bearer")
 
 // Authenticate finds the connection of an API key: one store read of the
-// connection the key names, then its stored hash compared in constant time.
+// connection the key names, then its keyed hash checked in constant time
+// (one HMAC, no decryption).
+//
+// A connection stored before v2 holds the bare SHA-256 of its key, which
+// anyone who can write to the store could compute for a key of their own.
+// Such a hash is accepted only while the record's token is sealed the
+// legacy way, which nobody without the encryption key can produce; on that
+// first success the record is upgraded (keyed hash, token re-sealed v2), so
+// the legacy hash is never accepted for it again.
 func (s *Service) Authenticate(ctx context.Context, key string) (*connectors.Connection, error) {
 	id, ok := secret.APIKeyID(key)
 	if !ok {
@@ -163,10 +198,43 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*connectors.Con
 	if err != nil {
 		return nil, err
 	}
-	if !secret.Equal(c.KeyHash, secret.HashAPIKey(key)) {
-		return nil, ErrInvalidKey // rotated, or a guess
+	if s.Sealer.VerifyKeyHash(id, key, c.KeyHash) {
+		return c, nil
 	}
+	if secret.IsLegacyHash(c.KeyHash) {
+		return s.authenticateLegacy(ctx, c, key)
+	}
+	return nil, ErrInvalidKey // rotated, or a guess
+}
+
+// authenticateLegacy checks key against a legacy record c, and upgrades c
+// on success.
+func (s *Service) authenticateLegacy(ctx context.Context, c *connectors.Connection, key string) (*connectors.Connection, error) {
+	if !secret.Equal(c.KeyHash, secret.LegacyKeyHash(key)) {
+		return nil, ErrInvalidKey
+	}
+	token, err := s.Sealer.OpenLegacy(c.ID, c.EncryptedToken)
+	if err != nil {
+		return nil, ErrInvalidKey // a legacy hash beside a v2 (or forged) token: written by hand
+	}
+	s.upgrade(ctx, c, key, token)
 	return c, nil
+}
+
+// upgrade rewrites legacy record c with key's keyed hash and its token
+// re-sealed (v2), unless the record changed since it was read. On success
+// c holds what was written. A failed write does not fail the call that
+// upgrades: the key was checked, the token opens either way, and the next
+// call tries again.
+func (s *Service) upgrade(ctx context.Context, c *connectors.Connection, key, token string) {
+	sealed, err := s.Sealer.Seal(c.ID, token)
+	if err != nil {
+		return
+	}
+	hash := s.Sealer.KeyHash(c.ID, key)
+	if ok, err := s.Store.UpgradeKey(ctx, c, hash, sealed); ok && err == nil {
+		c.KeyHash, c.EncryptedToken = hash, sealed
+	}
 }
 
 // Cooldown records that upstream throttles c until then (shared by
@@ -175,9 +243,13 @@ func (s *Service) Cooldown(ctx context.Context, c *connectors.Connection, until 
 	return s.Store.Cooldown(ctx, c.ID, until)
 }
 
-// Token opens a connection's upstream token.
+// Token opens a connection's upstream token: sealed v2, or else the legacy
+// way (a record whose upgrade did not write yet).
 func (s *Service) Token(c *connectors.Connection) (string, error) {
 	t, err := s.Sealer.Open(c.ID, c.EncryptedToken)
+	if err != nil {
+		t, err = s.Sealer.OpenLegacy(c.ID, c.EncryptedToken)
+	}
 	if err != nil {
 		return "", connectors.Wrap(err, connectors.CodeInternal, "stored token cannot be decrypted")
 	}

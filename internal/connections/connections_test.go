@@ -13,20 +13,58 @@ import (
 	"github.com/igconnect/gateway/internal/fakegraph"
 	"github.com/igconnect/gateway/internal/fakegraph/fakegraphtest"
 	"github.com/igconnect/gateway/internal/secret"
+	"github.com/igconnect/gateway/internal/store"
 	"github.com/igconnect/gateway/internal/store/boltstore"
 )
 
 func newService(t *testing.T) (*Service, *fakegraph.Server) {
 	t.Helper()
+	return newServiceOn(t, openBolt(t), testKey)
+}
+
+// testKey is the encryption key of the tests' services.
+var testKey = bytes.Repeat([]byte{3}, secret.KeySize)
+
+// newServiceOn returns a service on st with encryption key key, in front of
+// a fake Graph API.
+func newServiceOn(t *testing.T, st store.Store, key []byte) (*Service, *fakegraph.Server) {
+	t.Helper()
 	f, upURL := fakegraphtest.Start(t, 10*time.Millisecond)
+	sealer, err := secret.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := instagram.New(&instagram.Client{BaseURL: upURL, HTTP: instagram.NewHTTPClient(5 * time.Second)}, "v21.0", time.Second)
+	return New(st, sealer, c), f
+}
+
+func openBolt(t *testing.T) store.Store {
+	t.Helper()
 	st, err := boltstore.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	sealer, _ := secret.NewSealer(bytes.Repeat([]byte{3}, 32))
-	c := instagram.New(&instagram.Client{BaseURL: upURL, HTTP: instagram.NewHTTPClient(5 * time.Second)}, "v21.0", time.Second)
-	return New(st, sealer, c), f
+	return st
+}
+
+// otherLastChar returns key with its last character replaced by another
+// one: always a different key.
+func otherLastChar(key string) string {
+	last := key[len(key)-1]
+	repl := byte('A')
+	if last == 'A' {
+		repl = 'B'
+	}
+	return key[:len(key)-1] + string(repl)
+}
+
+func TestOtherLastChar(t *testing.T) {
+	for _, k := range []string{"igw_conn_a.xyzA", "igw_conn_a.xyzB", "igw_conn_a.xyz_", "A"} {
+		if got := otherLastChar(k); got == k || len(got) != len(k) || got[:len(k)-1] != k[:len(k)-1] {
+			t.Errorf("otherLastChar(%q) = %q", k, got)
+		}
+	}
 }
 
 func TestCreateAuthenticate(t *testing.T) {
@@ -56,7 +94,7 @@ func TestCreateAuthenticate(t *testing.T) {
 	}
 	forged, _ := secret.NewAPIKey(v.ID) // the right ID, a random secret
 	for _, k := range []string{
-		"", "igw_x", v.APIKey[:len(v.APIKey)-1] + "A", strings.ToUpper(v.APIKey), forged,
+		"", "igw_x", otherLastChar(v.APIKey), strings.ToUpper(v.APIKey), forged,
 		"igw_conn_00000000000000000000." + v.APIKey[len(v.APIKey)-43:], // an unknown ID with a real secret
 		"igw_" + other.ID + "." + v.APIKey[len(v.APIKey)-43:],          // another connection's ID with v's secret
 	} {

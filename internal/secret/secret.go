@@ -1,10 +1,11 @@
-// Package secret seals upstream tokens at rest (AES-256-GCM) and makes and
-// hashes API keys.
+// Package secret seals upstream tokens at rest (AES-256-GCM), makes API keys
+// and keys their stored hashes (HMAC-SHA256), all under one encryption key.
 package secret
 
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -24,11 +25,28 @@ const KeySize = 32
 // (secret scanners, logs).
 const APIKeyPrefix = "igw_"
 
-// Sealer encrypts and decrypts upstream tokens with AES-256-GCM. The
-// connection ID is bound to each ciphertext as additional data, so a sealed
-// token copied to another connection does not open.
+// HKDF-SHA256 info strings: one derived key per use of the encryption key.
+const (
+	infoSealKey = "igw/v2 token sealing key"
+	infoHashKey = "igw/v2 API key hash key"
+)
+
+// v2AAD prefixes the connection ID in the additional data of v2 seals.
+const v2AAD = "igw/v2/"
+
+// Sealer encrypts and decrypts upstream tokens with AES-256-GCM, and keys
+// API key hashes, under one encryption key.
+//
+// v2 seals use a key derived with HKDF and "igw/v2/"+id as additional data.
+// Legacy seals (written before v2) use the encryption key itself and the ID
+// as additional data; they still open, with OpenLegacy. Either way the
+// connection ID is bound to each ciphertext, so a sealed token copied to
+// another connection does not open, and a token opens as v2 or as legacy,
+// never both.
 type Sealer struct {
-	aead cipher.AEAD
+	aead   cipher.AEAD // v2
+	legacy cipher.AEAD
+	hasher hasher
 }
 
 // NewSealer returns a Sealer for a 32-byte key.
@@ -36,37 +54,67 @@ func NewSealer(key []byte) (*Sealer, error) {
 	if len(key) != KeySize {
 		return nil, fmt.Errorf("encryption key must be %d bytes, got %d", KeySize, len(key))
 	}
+	legacy, err := newGCM(key)
+	if err != nil {
+		return nil, err
+	}
+	sealKey, err := hkdf.Key(sha256.New, key, nil, infoSealKey, KeySize)
+	if err != nil {
+		return nil, fmt.Errorf("derive the sealing key: %w", err)
+	}
+	aead, err := newGCM(sealKey)
+	if err != nil {
+		return nil, err
+	}
+	hashKey, err := hkdf.Key(sha256.New, key, nil, infoHashKey, KeySize)
+	if err != nil {
+		return nil, fmt.Errorf("derive the key hash key: %w", err)
+	}
+	return &Sealer{aead: aead, legacy: legacy, hasher: newHasher(hashKey)}, nil
+}
+
+func newGCM(key []byte) (cipher.AEAD, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &Sealer{aead: aead}, nil
+	return cipher.NewGCM(block)
 }
 
-// Seal encrypts plaintext for the connection id: nonce || ciphertext.
+// Seal encrypts plaintext for the connection id (v2): nonce || ciphertext.
 func (s *Sealer) Seal(id, plaintext string) ([]byte, error) {
-	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plaintext)+s.aead.Overhead())
+	return seal(s.aead, []byte(v2AAD+id), plaintext)
+}
+
+func seal(aead cipher.AEAD, ad []byte, plaintext string) ([]byte, error) {
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
-	return s.aead.Seal(nonce, nonce, []byte(plaintext), []byte(id)), nil
+	return aead.Seal(nonce, nonce, []byte(plaintext), ad), nil
 }
 
 // ErrOpen is returned when a sealed token does not open: a wrong key or a
 // tampered record. It says nothing of the token.
 var ErrOpen = errors.New("stored token cannot be decrypted (wrong GATEWAY_ENCRYPTION_KEY or tampered record)")
 
-// Open decrypts a token sealed for the connection id.
+// Open decrypts a token sealed (v2) for the connection id.
 func (s *Sealer) Open(id string, sealed []byte) (string, error) {
-	n := s.aead.NonceSize()
-	if len(sealed) < n+s.aead.Overhead() {
+	return open(s.aead, []byte(v2AAD+id), sealed)
+}
+
+// OpenLegacy decrypts a token sealed for the connection id before v2. A v2
+// seal does not open here.
+func (s *Sealer) OpenLegacy(id string, sealed []byte) (string, error) {
+	return open(s.legacy, []byte(id), sealed)
+}
+
+func open(aead cipher.AEAD, ad, sealed []byte) (string, error) {
+	n := aead.NonceSize()
+	if len(sealed) < n+aead.Overhead() {
 		return "", ErrOpen
 	}
-	pt, err := s.aead.Open(nil, sealed[:n], sealed[n:], []byte(id))
+	pt, err := aead.Open(nil, sealed[:n], sealed[n:], ad)
 	if err != nil {
 		return "", ErrOpen
 	}
@@ -86,12 +134,6 @@ func NewAPIKey(id string) (string, error) {
 		return "", err
 	}
 	return APIKeyPrefix + id + "." + base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// HashAPIKey returns the hex SHA-256 of an API key: the only form stored.
-func HashAPIKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
 }
 
 // APIKeyID returns the connection ID an API key names, and whether s has

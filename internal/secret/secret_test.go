@@ -56,7 +56,7 @@ func TestAPIKey(t *testing.T) {
 	if got, ok := APIKeyID(a); a == b || !ok || got != id || !strings.HasPrefix(a, APIKeyPrefix+id+".") {
 		t.Fatalf("keys %q %q: APIKeyID = %q %v", a, b, got, ok)
 	}
-	if HashAPIKey(a) == HashAPIKey(b) || len(HashAPIKey(a)) != 64 || strings.Contains(HashAPIKey(a), a) {
+	if LegacyKeyHash(a) == LegacyKeyHash(b) || !IsLegacyHash(LegacyKeyHash(a)) || strings.Contains(LegacyKeyHash(a), a) {
 		t.Fatal("bad hash")
 	}
 	random := a[len(a)-43:]

@@ -23,11 +23,25 @@ type Store interface {
 	// Rotate replaces a connection's key hash; the old key stops matching
 	// at once.
 	Rotate(ctx context.Context, id, newHash string) error
+	// UpgradeKey replaces the key hash and the sealed token of connection
+	// old.ID together, in one atomic step, only if the stored record still
+	// is old (its key hash and token as read), and reports whether it did:
+	// of two replicas upgrading at once one writes, and a rotation or a
+	// re-creation in between wins. It returns connectors.ErrNotFound when
+	// the connection is gone.
+	UpgradeKey(ctx context.Context, old *connectors.Connection, newHash string, newToken []byte) (bool, error)
 	// Delete removes a connection and its key.
 	Delete(ctx context.Context, id string) error
 	// Cooldown records that upstream throttles the connection until then;
 	// Get reports it in CooldownUntil, on every replica.
 	Cooldown(ctx context.Context, id string, until time.Time) error
+	// Canary returns the store's canary: the sealed text that tells whether
+	// a gateway has the key this store was written with. It returns
+	// connectors.ErrNotFound when there is none yet.
+	Canary(ctx context.Context) ([]byte, error)
+	// CreateCanary stores sealed as the canary unless there is one already,
+	// atomically, and returns the one stored: sealed, or the earlier one.
+	CreateCanary(ctx context.Context, sealed []byte) ([]byte, error)
 	// Ping tells whether the store answers.
 	Ping(ctx context.Context) error
 	Close() error

@@ -3,6 +3,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,11 +17,50 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/secret"
 	"github.com/igconnect/gateway/internal/store"
 )
 
-// bucketConns holds id -> JSON connection (its key hash included).
-var bucketConns = []byte("connections")
+// bucketConns holds id -> JSON record (its key hash included); bucketMeta
+// holds the store's canary.
+var (
+	bucketConns = []byte("connections")
+	bucketMeta  = []byte("meta")
+	keyCanary   = []byte("canary")
+)
+
+// record is a connection as stored: its key hash is bare hex in key_hash,
+// and key_hash_version tells its kind (absent: legacy, written before v2,
+// a SHA-256; 2: keyed, see secret.KeyedHashPrefix).
+type record struct {
+	connectors.Connection
+	KeyHashVersion int `json:"key_hash_version,omitempty"`
+}
+
+const keyHashKeyed = 2
+
+func encode(c *connectors.Connection) ([]byte, error) {
+	r := record{Connection: *c}
+	if secret.IsKeyedHash(c.KeyHash) {
+		r.KeyHash, r.KeyHashVersion = c.KeyHash[len(secret.KeyedHashPrefix):], keyHashKeyed
+	}
+	return json.Marshal(r)
+}
+
+func decode(raw []byte) (*connectors.Connection, error) {
+	var r record
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("decode connection: %w", err)
+	}
+	switch r.KeyHashVersion {
+	case 0:
+	case keyHashKeyed:
+		r.KeyHash = secret.KeyedHashPrefix + r.KeyHash
+	default:
+		return nil, fmt.Errorf("decode connection: key hash version %d is not one this gateway reads", r.KeyHashVersion)
+	}
+	return &r.Connection, nil
+}
 
 // FileName is the store's file in the data directory.
 const FileName = "gateway.db"
@@ -50,8 +90,12 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketConns)
-		return err
+		for _, b := range [][]byte{bucketConns, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		db.Close()
@@ -61,7 +105,7 @@ func Open(dir string) (*Store, error) {
 }
 
 func (s *Store) Create(_ context.Context, c *connectors.Connection) error {
-	raw, err := json.Marshal(c)
+	raw, err := encode(c)
 	if err != nil {
 		return err
 	}
@@ -79,11 +123,7 @@ func get(tx *bolt.Tx, id []byte) (*connectors.Connection, error) {
 	if raw == nil {
 		return nil, connectors.ErrNotFound
 	}
-	var c connectors.Connection
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return nil, fmt.Errorf("decode connection: %w", err)
-	}
-	return &c, nil
+	return decode(raw)
 }
 
 func (s *Store) Get(_ context.Context, id string) (c *connectors.Connection, err error) {
@@ -138,12 +178,57 @@ func (s *Store) Rotate(_ context.Context, id, newHash string) error {
 			return err
 		}
 		c.KeyHash = newHash
-		raw, err := json.Marshal(c)
+		return put(tx, c)
+	})
+}
+
+func put(tx *bolt.Tx, c *connectors.Connection) error {
+	raw, err := encode(c)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketConns).Put([]byte(c.ID), raw)
+}
+
+func (s *Store) UpgradeKey(_ context.Context, old *connectors.Connection, newHash string, newToken []byte) (upgraded bool, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		c, err := get(tx, []byte(old.ID))
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bucketConns).Put([]byte(id), raw)
+		if c.KeyHash != old.KeyHash || !bytes.Equal(c.EncryptedToken, old.EncryptedToken) {
+			return nil // changed since it was read
+		}
+		c.KeyHash, c.EncryptedToken = newHash, newToken
+		upgraded = true
+		return put(tx, c)
 	})
+	return upgraded && err == nil, err
+}
+
+func (s *Store) Canary(context.Context) (c []byte, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketMeta).Get(keyCanary)
+		if v == nil {
+			return connectors.ErrNotFound
+		}
+		c = bytes.Clone(v)
+		return nil
+	})
+	return c, err
+}
+
+func (s *Store) CreateCanary(_ context.Context, sealed []byte) (c []byte, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keyCanary); v != nil {
+			c = bytes.Clone(v)
+			return nil
+		}
+		c = bytes.Clone(sealed)
+		return meta.Put(keyCanary, c)
+	})
+	return c, err
 }
 
 func (s *Store) Delete(_ context.Context, id string) error {

@@ -38,7 +38,7 @@ func realisticConnection(t testing.TB, sealer *secret.Sealer, i int) *connectors
 		InstagramUserID: strconv.Itoa(17841400000000000 + i),
 		Username:        fmt.Sprintf("brand_shop_%05d", i),
 		CreatedAt:       time.Now().UTC(),
-		KeyHash:         secret.HashAPIKey(key),
+		KeyHash:         sealer.KeyHash(id, key),
 		EncryptedToken:  sealed,
 	}
 }

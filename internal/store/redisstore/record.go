@@ -8,34 +8,37 @@ import (
 	"time"
 
 	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/secret"
 )
 
 // A record is a connection in the fewest bytes Redis will hold for it (the
 // ID is in the key's name):
 //
-//	version   1 byte (recordVersion)
-//	key hash  32 bytes, the API key's SHA-256 (at a fixed offset: Rotate
-//	          rewrites it in place with SETRANGE)
+//	version   1 byte: versionLegacy or versionKeyed, the key hash's kind
+//	key hash  32 bytes: the API key's SHA-256 (versionLegacy) or its keyed
+//	          HMAC-SHA256 (versionKeyed, see secret.KeyedHashPrefix)
 //	created   uvarint, Unix milliseconds
 //	name, Instagram user ID, username: uvarint length, then the bytes
 //	token     the rest: the sealed upstream token
+//
+// Version and key hash sit together at offset 0, so that Rotate rewrites
+// both in place with one SETRANGE.
 const (
-	recordVersion = 1
-	hashOffset    = 1
+	versionLegacy = 1
+	versionKeyed  = 2
 	hashSize      = 32
+	headerSize    = 1 + hashSize
 )
 
 var errRecord = errors.New("stored connection record is not one this gateway reads")
 
 // encodeRecord returns c's record.
 func encodeRecord(c *connectors.Connection) ([]byte, error) {
-	hash, err := keyHash(c.KeyHash)
+	b := make([]byte, 0, headerSize+binary.MaxVarintLen64+3*binary.MaxVarintLen16+len(c.Name)+len(c.InstagramUserID)+len(c.Username)+len(c.EncryptedToken))
+	b, err := appendHeader(b, c.KeyHash)
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 0, 1+hashSize+binary.MaxVarintLen64+3*binary.MaxVarintLen16+len(c.Name)+len(c.InstagramUserID)+len(c.Username)+len(c.EncryptedToken))
-	b = append(b, recordVersion)
-	b = append(b, hash...)
 	b = binary.AppendUvarint(b, uint64(c.CreatedAt.UnixMilli()))
 	for _, s := range []string{c.Name, c.InstagramUserID, c.Username} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
@@ -44,23 +47,53 @@ func encodeRecord(c *connectors.Connection) ([]byte, error) {
 	return append(b, c.EncryptedToken...), nil
 }
 
-// keyHash decodes a hex SHA-256 key hash.
-func keyHash(h string) ([]byte, error) {
-	b, err := hex.DecodeString(h)
-	if err != nil || len(b) != hashSize {
-		return nil, fmt.Errorf("key hash must be a hex SHA-256, got %d characters", len(h))
+// appendHeader appends the version byte and the raw key hash of h, a keyed
+// or a legacy key hash.
+func appendHeader(b []byte, h string) ([]byte, error) {
+	version, hexHash := byte(versionLegacy), h
+	if secret.IsKeyedHash(h) {
+		version, hexHash = versionKeyed, h[len(secret.KeyedHashPrefix):]
 	}
-	return b, nil
+	raw, err := hex.DecodeString(hexHash)
+	if err != nil || len(raw) != hashSize {
+		return nil, fmt.Errorf("key hash must be a hex SHA-256 or a keyed hash, got %d characters", len(h))
+	}
+	return append(append(b, version), raw...), nil
+}
+
+// header returns the version byte and raw key hash of h.
+func header(h string) ([]byte, error) {
+	return appendHeader(make([]byte, 0, headerSize), h)
+}
+
+// keyHashOf returns the key hash of a record's header as Connection.KeyHash
+// holds it.
+func keyHashOf(version byte, raw []byte) (string, bool) {
+	var buf [len(secret.KeyedHashPrefix) + 2*hashSize]byte
+	switch version {
+	case versionLegacy:
+		hex.Encode(buf[:], raw)
+		return string(buf[:2*hashSize]), true
+	case versionKeyed:
+		n := copy(buf[:], secret.KeyedHashPrefix)
+		hex.Encode(buf[n:], raw)
+		return string(buf[:]), true
+	}
+	return "", false
 }
 
 // decodeRecord reads the record of connection id. The connection keeps b's
 // tail as its sealed token: b must be the caller's own copy.
 func decodeRecord(id string, b []byte) (*connectors.Connection, error) {
-	if len(b) < 1+hashSize || b[0] != recordVersion {
+	if len(b) < headerSize {
 		return nil, errRecord
 	}
-	c := &connectors.Connection{ID: id, KeyHash: hex.EncodeToString(b[hashOffset : hashOffset+hashSize])}
-	b = b[1+hashSize:]
+	h, ok := keyHashOf(b[0], b[1:headerSize])
+	if !ok {
+		return nil, errRecord
+	}
+	c := &connectors.Connection{ID: id, KeyHash: h}
+	b = b[headerSize:]
 	ms, n := binary.Uvarint(b)
 	if n <= 0 {
 		return nil, errRecord

@@ -10,11 +10,27 @@ import (
 )
 
 func TestRecordRoundTrip(t *testing.T) {
+	for _, tt := range []struct {
+		name, hash string
+		version    byte
+	}{
+		{"keyed", storetest.Hash("k"), versionKeyed},
+		{"legacy", storetest.LegacyHash("k"), versionLegacy},
+	} {
+		t.Run(tt.name, func(t *testing.T) { testRecordRoundTrip(t, tt.hash, tt.version) })
+	}
+}
+
+func testRecordRoundTrip(t *testing.T, hash string, version byte) {
 	c := storetest.Conn("conn_0123456789abcdef0123", "k")
 	c.Name = "Ünïcode name ✓"
+	c.KeyHash = hash
 	raw, err := encodeRecord(c)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if raw[0] != version {
+		t.Fatalf("version byte %d, want %d", raw[0], version)
 	}
 	got, err := decodeRecord(c.ID, raw)
 	if err != nil {
@@ -34,17 +50,20 @@ func TestRecordRoundTrip(t *testing.T) {
 	if _, err := decodeRecord(c.ID, bad); !errors.Is(err, errRecord) {
 		t.Errorf("version 9: %v", err)
 	}
-	c.KeyHash = "not-hex"
-	if _, err := encodeRecord(c); err == nil {
-		t.Error("a key hash that is not a hex SHA-256 was encoded")
+	for _, h := range []string{"not-hex", "v2:not-hex", hash[:len(hash)-2], "v3:" + storetest.LegacyHash("k")} {
+		c.KeyHash = h
+		if _, err := encodeRecord(c); err == nil {
+			t.Errorf("key hash %q was encoded", h)
+		}
 	}
 }
 
 func FuzzDecodeRecord(f *testing.F) {
 	raw, _ := encodeRecord(storetest.Conn("conn_f", "k"))
 	f.Add(raw)
-	f.Add([]byte{recordVersion})
-	f.Add(append([]byte{recordVersion}, make([]byte, 40)...))
+	f.Add([]byte{versionKeyed})
+	f.Add(append([]byte{versionKeyed}, make([]byte, 40)...))
+	f.Add(append([]byte{versionLegacy}, make([]byte, 40)...))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := decodeRecord("conn_f", b)
 		if err != nil {

@@ -7,6 +7,7 @@
 //	igw:{<id>}       the connection's record: read with its cooldown in one
 //	                 EVALSHA per API call (the API key names the ID)
 //	igw:{<id>}:cool  set while upstream throttles the connection; expires with it
+//	igw:canary       the store's canary (sealed under the encryption key)
 package redisstore
 
 import (
@@ -149,23 +150,24 @@ func (s *Store) List(ctx context.Context) ([]*connectors.Connection, error) {
 	return out, nil
 }
 
-// rotateScript rewrites the key hash in place: one atomic command, so
-// concurrent rotations leave exactly one key, and the old key stops
-// matching on every replica at once.
+// rotateScript rewrites the version byte and key hash in place: one atomic
+// command, so concurrent rotations leave exactly one key, and the old key
+// stops matching on every replica at once.
 var rotateScript = redis.NewScript(`
 local v = redis.call("GETRANGE", KEYS[1], 0, 0)
 if v == "" then return 0 end
-if string.byte(v) ~= tonumber(ARGV[2]) then return -1 end
-redis.call("SETRANGE", KEYS[1], ARGV[3], ARGV[1])
+local b = string.byte(v)
+if b ~= tonumber(ARGV[2]) and b ~= tonumber(ARGV[3]) then return -1 end
+redis.call("SETRANGE", KEYS[1], 0, ARGV[1])
 return 1
 `)
 
 func (s *Store) Rotate(ctx context.Context, id, newHash string) error {
-	hash, err := keyHash(newHash)
+	h, err := header(newHash)
 	if err != nil {
 		return err
 	}
-	n, err := rotateScript.Run(ctx, s.rdb, []string{recordKey(id)}, hash, recordVersion, hashOffset).Int()
+	n, err := rotateScript.Run(ctx, s.rdb, []string{recordKey(id)}, h, versionLegacy, versionKeyed).Int()
 	switch {
 	case err != nil:
 		return unavailable(err)
@@ -175,6 +177,37 @@ func (s *Store) Rotate(ctx context.Context, id, newHash string) error {
 		return fmt.Errorf("connection %s: %w", id, errRecord)
 	}
 	return nil
+}
+
+// upgradeScript replaces a record by ARGV[2] only if it still is ARGV[1]:
+// 1 when it did, 0 when it changed since, -1 when it is gone.
+var upgradeScript = redis.NewScript(`
+local rec = redis.call("GET", KEYS[1])
+if not rec then return -1 end
+if rec ~= ARGV[1] then return 0 end
+redis.call("SET", KEYS[1], ARGV[2])
+return 1
+`)
+
+func (s *Store) UpgradeKey(ctx context.Context, old *connectors.Connection, newHash string, newToken []byte) (bool, error) {
+	was, err := encodeRecord(old)
+	if err != nil {
+		return false, err
+	}
+	upgraded := *old
+	upgraded.KeyHash, upgraded.EncryptedToken = newHash, newToken
+	now, err := encodeRecord(&upgraded)
+	if err != nil {
+		return false, err
+	}
+	n, err := upgradeScript.Run(ctx, s.rdb, []string{recordKey(old.ID)}, was, now).Int()
+	switch {
+	case err != nil:
+		return false, unavailable(err)
+	case n < 0:
+		return false, connectors.ErrNotFound
+	}
+	return n == 1, nil
 }
 
 // deleteScript removes the record and its cooldown; 0 when there was no
@@ -194,6 +227,38 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		return connectors.ErrNotFound
 	}
 	return nil
+}
+
+// canaryKey holds the store's canary, outside the igw:{*} records List
+// scans.
+const canaryKey = "igw:canary"
+
+func (s *Store) Canary(ctx context.Context) ([]byte, error) {
+	b, err := s.rdb.Get(ctx, canaryKey).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, connectors.ErrNotFound
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return b, nil
+}
+
+// createCanaryScript sets the canary unless there is one, and returns the
+// one stored.
+var createCanaryScript = redis.NewScript(`
+local c = redis.call("GET", KEYS[1])
+if c then return c end
+redis.call("SET", KEYS[1], ARGV[1])
+return ARGV[1]
+`)
+
+func (s *Store) CreateCanary(ctx context.Context, sealed []byte) ([]byte, error) {
+	c, err := createCanaryScript.Run(ctx, s.rdb, []string{canaryKey}, sealed).Text()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return []byte(c), nil
 }
 
 func (s *Store) Ping(ctx context.Context) error {

@@ -15,8 +15,12 @@ import (
 )
 
 // Hash returns the key hash of a fixture key named seed, shaped as the
-// gateway's (hex SHA-256).
-func Hash(seed string) string { return secret.HashAPIKey(seed) }
+// gateway's keyed hashes (secret.KeyedHashPrefix and 64 hex digits).
+func Hash(seed string) string { return secret.KeyedHashPrefix + secret.LegacyKeyHash(seed) }
+
+// LegacyHash returns the key hash of a fixture key named seed, shaped as
+// the hashes stored before v2 (64 hex digits).
+func LegacyHash(seed string) string { return secret.LegacyKeyHash(seed) }
 
 // Conn returns a connection fixture whose key hash is Hash(seed).
 func Conn(id, seed string) *connectors.Connection {
@@ -142,6 +146,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Fatalf("after concurrent rotations: %+v", c)
 		}
 	})
+
+	t.Run("KeyHashKinds", func(t *testing.T) { testKeyHashKinds(t, open(t)) })
+	t.Run("UpgradeKey", func(t *testing.T) { testUpgradeKey(t, open(t)) })
+	t.Run("ConcurrentUpgradeKey", func(t *testing.T) { testConcurrentUpgradeKey(t, open(t)) })
+	t.Run("Canary", func(t *testing.T) { testCanary(t, open(t)) })
+	t.Run("ConcurrentCreateCanary", func(t *testing.T) { testConcurrentCreateCanary(t, open(t)) })
 
 	t.Run("Cooldown", func(t *testing.T) {
 		s := open(t)
