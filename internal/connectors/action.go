@@ -26,7 +26,7 @@ type QueryKind int
 const (
 	// QueryInt is a positive integer within [Min, Max].
 	QueryInt QueryKind = iota
-	// QueryCursor is an opaque paging cursor: URL-safe characters only.
+	// QueryCursor is an opaque paging cursor (connectors.ValidCursor).
 	QueryCursor
 	// QueryText is free text, length-limited.
 	QueryText
@@ -62,6 +62,10 @@ type Action struct {
 	Paged bool
 	// Body, when set, decodes and validates a JSON body (POST actions).
 	Body func(raw []byte) (any, error)
+	// Publishes marks an action that publishes: a write that costs many
+	// upstream calls. The gateway caps how many of a connection's run at
+	// once.
+	Publishes bool
 
 	segments []string
 }

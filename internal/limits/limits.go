@@ -1,6 +1,8 @@
-// Package limits enforces the per-connection rate limit with
-// ulule/limiter: counted in Redis when it is configured, so that every
-// replica shares one count, and in process otherwise.
+// Package limits holds the gateway's limits: the per-connection rate limit
+// and the failed authentications per client address (ulule/limiter), and
+// the publishes of a connection in flight at once (Slots). Each counts in
+// Redis when it is configured, so that every replica shares one count, and
+// in process otherwise.
 package limits
 
 import (
@@ -25,6 +27,10 @@ import (
 // with its window.
 const Prefix = "igw:rl"
 
+// AuthFailurePrefix is the prefix of the failed authentications' keys:
+// igw:af:<client address>. Each key expires with its window.
+const AuthFailurePrefix = "igw:af"
+
 // Limiter counts calls per connection.
 type Limiter struct {
 	l *limiter.Limiter
@@ -32,18 +38,25 @@ type Limiter struct {
 
 // NewMemory returns an in-process limiter (embedded mode).
 func NewMemory(rate limiter.Rate) *Limiter {
-	store := memory.NewStoreWithOptions(limiter.StoreOptions{Prefix: Prefix, CleanUpInterval: time.Minute})
-	return &Limiter{l: limiter.New(store, rate)}
+	return &Limiter{l: limiter.New(memoryStore(Prefix), rate)}
+}
+
+func memoryStore(prefix string) limiter.Store {
+	return memory.NewStoreWithOptions(limiter.StoreOptions{Prefix: prefix, CleanUpInterval: time.Minute})
 }
 
 // NewRedis returns a limiter counting in Redis, shared by every replica. It
 // starts even while Redis is away: calls answer 503 until Redis is back.
 func NewRedis(ctx context.Context, rdb redis.UniversalClient, rate limiter.Rate) (*Limiter, error) {
-	store, err := sredis.NewStoreWithOptions(lazyScripts{rdb}, limiter.StoreOptions{Prefix: Prefix})
+	store, err := redisStore(rdb, Prefix)
 	if err != nil {
 		return nil, fmt.Errorf("rate limiter store: %w", err)
 	}
 	return &Limiter{l: limiter.New(store, rate)}, nil
+}
+
+func redisStore(rdb redis.UniversalClient, prefix string) (limiter.Store, error) {
+	return sredis.NewStoreWithOptions(lazyScripts{rdb}, limiter.StoreOptions{Prefix: prefix})
 }
 
 // lazyScripts lets the limiter's store start while Redis is away: a failed

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -11,31 +13,104 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/limits"
 	"github.com/igconnect/gateway/internal/normalize"
 )
 
-// resolve matches the path to an action (404, 405 or 400 for a bad ID).
+// request is one action call as the pipeline carries it (under keyRequest).
+// resolve builds and validates all of it before authentication and the
+// limiter, so that bad input costs nothing; authenticate adds the
+// connection; invoke only performs it.
+type request struct {
+	match *connectors.Match
+	// call is the validated call: path parameters, forwarded query, body.
+	call *connectors.Call
+	// graph: the Graph-compatible base path (Instagram's shapes).
+	graph bool
+	// query is the caller's query, read for the API key only.
+	query url.Values
+	// linker builds a paged action's links.
+	linker *normalize.Linker
+	conn   *connectors.Connection
+	// held: the gateway answered 429 itself while upstream throttles.
+	held  bool
+	calls *connectors.UpstreamCalls
+}
+
+// resolve builds the call from the request and validates it whole: 404,
+// 405, 400 for a bad ID, field, query parameter, body or Host, 413 for a
+// body too large; all before anything is counted.
 func (s *Server) resolve(c *gin.Context) {
 	rest := strings.TrimPrefix(c.Request.URL.EscapedPath(), "/"+s.opts.Connector.Name())
 	if s.serveConnectorDefinition(c, rest) {
 		return
 	}
+	req := &request{query: c.Request.URL.Query()} // parsed once
+	c.Set(keyRequest, req)
 	if strings.HasPrefix(rest, graphPrefix+"/") {
 		// The Graph-compatible base path: same actions, Instagram's shapes.
-		c.Set(keyGraph, true)
+		req.graph = true
 		rest = rest[len(graphPrefix):]
 	}
-	q := c.Request.URL.Query() // parsed once: auth and invoke read it from the context
-	c.Set(keyQuery, q)
-	m, allowed, err := s.router.Resolve(c.Request.Method, rest, q)
+	if err := s.build(c, req, rest); err != nil {
+		s.fail(c, err)
+	}
+}
+
+// build matches the path to an action and builds its call.
+func (s *Server) build(c *gin.Context, req *request, rest string) error {
+	m, allowed, err := s.router.Resolve(c.Request.Method, rest, req.query)
 	if err != nil {
 		if allowed != nil {
 			c.Set(keyAllowed, allowed)
 		}
-		s.fail(c, err)
-		return
+		return err
 	}
-	c.Set(keyMatch, m)
+	req.match = m
+	query, err := connectors.BuildQuery(m.Action, req.query)
+	if err != nil {
+		return err
+	}
+	req.call = &connectors.Call{Action: m.Action, Format: m.Format, Version: m.Version, Params: m.Params, Query: query}
+	if m.Action.Body != nil {
+		if req.call.Body, err = readBody(c.Request.Body, m.Action.Body); err != nil {
+			return err
+		}
+	}
+	if m.Action.Paged {
+		req.linker, err = s.linker(c.Request, req.call)
+	}
+	return err
+}
+
+// readBody reads the whole body and decodes it.
+func readBody(body io.Reader, decode func([]byte) (any, error)) (any, error) {
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	return decode(raw)
+}
+
+// linker returns the Linker of a paged call. Its Host is checked now; its
+// query is the call's own validated parameters, plus the IDs in the old
+// format: never the caller's raw query.
+func (s *Server) linker(r *http.Request, call *connectors.Call) (*normalize.Linker, error) {
+	base, err := s.baseURL(r)
+	if err != nil {
+		return nil, err
+	}
+	q := call.Query
+	if call.Format == connectors.FormatOld {
+		q = make(url.Values, len(call.Query)+len(call.Params))
+		for k, v := range call.Query {
+			q[k] = v
+		}
+		for k, v := range call.Params {
+			q.Set(k, v)
+		}
+	}
+	return &normalize.Linker{Base: base, Path: r.URL.EscapedPath(), Query: q}, nil
 }
 
 // apiKey reads the key from api_token, X-API-Key or Authorization: Bearer.
@@ -52,41 +127,107 @@ func apiKey(r *http.Request, q url.Values) string {
 	return ""
 }
 
-// authenticate finds the caller's connection by its API key.
+// authenticate finds the caller's connection by its API key. A client
+// address (gin's ClientIP: X-Forwarded-For from trusted proxies only) with
+// too many failures is refused before the store is read.
 func (s *Server) authenticate(c *gin.Context) {
-	conn, err := s.opts.Connections.Authenticate(c.Request.Context(), apiKey(c.Request, queryOf(c)))
+	req := requestOf(c)
+	if s.opts.AuthFailures.Blocking() {
+		if wait := s.opts.AuthFailures.Blocked(c.ClientIP()); wait > 0 {
+			s.fail(c, authLimited(wait))
+			return
+		}
+	}
+	conn, err := s.opts.Connections.Authenticate(c.Request.Context(), apiKey(c.Request, req.query))
 	if err != nil {
-		s.fail(c, err)
+		s.fail(c, s.authFailed(c, err))
 		return
 	}
-	c.Set(keyConnection, conn)
+	req.conn = conn
 }
 
-// invoke validates the call, performs it upstream and writes the envelope.
-func (s *Server) invoke(c *gin.Context) {
-	m := matchOf(c)
-	conn := connectionOf(c)
-	q := queryOf(c)
-	query, err := connectors.BuildQuery(m.Action, q)
-	if err != nil {
-		s.fail(c, err)
+// authFailed counts a failed authentication of the client's address and
+// returns the answer: err while the address has failures left, 429 once it
+// has none.
+func (s *Server) authFailed(c *gin.Context, err error) error {
+	if connectors.AsError(err).Code != connectors.CodeInvalidAPIToken {
+		return err
+	}
+	wait, ferr := s.opts.AuthFailures.Fail(c.Request.Context(), c.ClientIP())
+	if ferr != nil {
+		return connectors.Wrap(ferr, connectors.CodeUnavailable, "authentication failure limiter unavailable")
+	}
+	if wait > 0 {
+		return authLimited(wait)
+	}
+	return err
+}
+
+func authLimited(wait time.Duration) error {
+	retry := seconds(wait)
+	return &connectors.Error{
+		Code:       connectors.CodeRateLimited,
+		Message:    fmt.Sprintf("too many failed authentications from this address; retry in %d s", retry),
+		RetryAfter: retry,
+	}
+}
+
+// seconds rounds d up to whole seconds, 1 at least.
+func seconds(d time.Duration) int {
+	return max(1, int(math.Ceil(d.Seconds())))
+}
+
+// publishRetryAfter is the Retry-After of a publish refused because the
+// connection's publishes are all in flight.
+const publishRetryAfter = 5
+
+// releaseTimeout bounds freeing a publish slot, whatever the request's own
+// context has become.
+const releaseTimeout = 2 * time.Second
+
+// inFlight holds one of the connection's publish slots for the rest of a
+// publish, before the rate limiter: a publish refused here costs no call.
+// The slot is freed when the request ends, however it ends (limiter
+// rejection, panic, client gone). Other actions pass without a store call.
+func (s *Server) inFlight(c *gin.Context) {
+	req := requestOf(c)
+	if !req.match.Action.Publishes {
 		return
 	}
-	call := &connectors.Call{Action: m.Action, Format: m.Format, Version: m.Version, Params: m.Params, Query: query, UserID: conn.InstagramUserID}
-	if m.Action.Body != nil {
-		raw, err := io.ReadAll(c.Request.Body)
-		if err != nil {
-			s.fail(c, bodyError(err))
-			return
-		}
-		if call.Body, err = m.Action.Body(raw); err != nil {
-			s.fail(c, err)
-			return
-		}
+	slot, ok, err := s.opts.PublishSlots.Acquire(c.Request.Context(), req.conn.ID)
+	if err != nil {
+		s.fail(c, connectors.Wrap(err, connectors.CodeUnavailable, "publish limiter unavailable"))
+		return
 	}
-	if wait := time.Until(conn.CooldownUntil); wait > 0 {
+	if !ok {
+		s.fail(c, &connectors.Error{
+			Code: connectors.CodeRateLimited,
+			Message: fmt.Sprintf("%d publishes of this connection are already in flight; retry in %d s, once one has ended",
+				s.opts.PublishSlots.Limit(), publishRetryAfter),
+			RetryAfter: publishRetryAfter,
+		})
+		return
+	}
+	defer s.release(c, req.conn, slot)
+	c.Next()
+}
+
+// release frees a publish slot; a failure is logged, the slot then frees
+// itself when it expires.
+func (s *Server) release(c *gin.Context, conn *connectors.Connection, slot *limits.Slot) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), releaseTimeout)
+	defer cancel()
+	if err := slot.Release(ctx); err != nil {
+		s.log.Warn("cannot free a publish slot; it frees itself when it expires", "connection_id", conn.ID, "error", err.Error())
+	}
+}
+
+// invoke performs the validated call upstream and writes the answer.
+func (s *Server) invoke(c *gin.Context) {
+	req := requestOf(c)
+	if wait := time.Until(req.conn.CooldownUntil); wait > 0 {
 		// Upstream throttles this connection: do not call it until then.
-		c.Set(keyHeld, true)
+		req.held = true
 		s.fail(c, &connectors.Error{
 			Code:       connectors.CodeRateLimited,
 			Message:    "Instagram is throttling this connection; the gateway holds its calls until Instagram lets it call again",
@@ -94,40 +235,40 @@ func (s *Server) invoke(c *gin.Context) {
 		})
 		return
 	}
-	if call.Token, err = s.opts.Connections.Token(conn); err != nil {
+	call := req.call
+	var err error
+	if call.Token, err = s.opts.Connections.Token(req.conn); err != nil {
 		s.fail(c, err)
 		return
 	}
-	calls := new(connectors.UpstreamCalls)
-	c.Set(keyUpstreamCalls, calls)
-	resp, err := s.opts.Connector.Invoke(connectors.WithUpstreamCalls(c.Request.Context(), calls), call)
+	call.UserID = req.conn.InstagramUserID
+	req.calls = new(connectors.UpstreamCalls)
+	resp, err := s.opts.Connector.Invoke(connectors.WithUpstreamCalls(c.Request.Context(), req.calls), call)
 	if err != nil {
 		if e := connectors.AsError(err); e.Code == connectors.CodeRateLimited && e.Upstream != nil {
-			s.cooldown(c, conn, time.Duration(e.RetryAfter)*time.Second)
+			s.cooldown(c, req.conn, time.Duration(e.RetryAfter)*time.Second)
 		}
 		s.fail(c, err)
 		return
 	}
 	if resp.Throttle > 0 {
-		s.cooldown(c, conn, resp.Throttle)
+		s.cooldown(c, req.conn, resp.Throttle)
 	}
-	wrapped := !c.GetBool(keyGraph)
+	s.answer(c, req, resp.Body)
+}
+
+// answer writes an upstream answer in the caller's format.
+func (s *Server) answer(c *gin.Context, req *request, body []byte) {
+	wrapped := !req.graph
 	switch {
-	case m.Action.Paged:
-		base, err := s.baseURL(c.Request)
-		if err != nil {
+	case req.linker != nil:
+		if err := normalize.WritePaged(c.Writer, http.StatusOK, body, req.linker, wrapped); err != nil {
 			s.fail(c, err)
-			return
 		}
-		normalize.WritePaged(c.Writer, http.StatusOK, resp.Body, &normalize.Linker{
-			Base:  base,
-			Path:  c.Request.URL.EscapedPath(),
-			Query: q,
-		}, wrapped)
 	case wrapped:
-		normalize.WriteData(c.Writer, http.StatusOK, resp.Body)
+		normalize.WriteData(c.Writer, http.StatusOK, body)
 	default:
-		normalize.WriteGraph(c.Writer, http.StatusOK, resp.Body)
+		normalize.WriteGraph(c.Writer, http.StatusOK, body)
 	}
 }
 

@@ -4,9 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"regexp"
 	"time"
 
@@ -17,16 +17,12 @@ import (
 
 // Context keys of a request's state.
 const (
-	keyRequestID  = "gw.request_id"
-	keyMatch      = "gw.match"
-	keyConnection = "gw.connection"
-	keyError      = "gw.error"
-	keyAllowed    = "gw.allowed"
-	keyGraph      = "gw.graph"
-	keyHeld       = "gw.held"
-	keyQuery      = "gw.query"
-	// keyUpstreamCalls counts the request's upstream calls.
-	keyUpstreamCalls = "gw.upstream_calls"
+	keyRequestID = "gw.request_id"
+	// keyRequest holds the *request: an action call, or the connection an
+	// admin call is about.
+	keyRequest = "gw.request"
+	keyError   = "gw.error"
+	keyAllowed = "gw.allowed"
 )
 
 var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._:\-]{1,128}$`)
@@ -56,12 +52,12 @@ func (s *Server) accessLog(c *gin.Context) {
 		slog.Int("status", c.Writer.Status()),
 		slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
 	}
-	if m := matchOf(c); m != nil {
+	if req := requestOf(c); req != nil && req.match != nil {
 		calls := 0
-		if v, ok := c.Get(keyUpstreamCalls); ok {
-			calls = v.(*connectors.UpstreamCalls).N()
+		if req.calls != nil {
+			calls = req.calls.N()
 		}
-		attrs = append(attrs, slog.String("action", m.Action.OperationID), slog.String("format", formatOf(c, m)),
+		attrs = append(attrs, slog.String("action", req.match.Action.OperationID), slog.String("format", req.format()),
 			slog.Int("upstream_calls", calls))
 	}
 	if conn := connectionOf(c); conn != nil {
@@ -88,12 +84,13 @@ func (s *Server) accessLog(c *gin.Context) {
 // record updates the metrics of one request.
 func (s *Server) record(c *gin.Context, d time.Duration) {
 	m := s.opts.Metrics
+	req := requestOf(c)
 	var e *connectors.Error
 	if v, ok := c.Get(keyError); ok {
 		e = connectors.AsError(v.(error))
 		switch e.Code {
 		case connectors.CodeRateLimited:
-			if e.Upstream != nil || c.GetBool(keyHeld) {
+			if e.Upstream != nil || req != nil && req.held {
 				m.Limited("upstream")
 			} else {
 				m.Limited("gateway")
@@ -102,12 +99,11 @@ func (s *Server) record(c *gin.Context, d time.Duration) {
 			m.StoreError()
 		}
 	}
-	match := matchOf(c)
-	if match == nil {
+	if req == nil || req.match == nil {
 		return
 	}
-	m.Call(match.Action.OperationID, formatOf(c, match), c.Writer.Status(), d)
-	if match.Action.Method == http.MethodPost && connectionOf(c) != nil {
+	m.Call(req.match.Action.OperationID, req.format(), c.Writer.Status(), d)
+	if req.match.Action.Publishes && req.conn != nil {
 		result := "ok"
 		if e != nil {
 			result = e.Code
@@ -116,19 +112,29 @@ func (s *Server) record(c *gin.Context, d time.Duration) {
 	}
 }
 
-// recovery turns a panic into a 500 envelope; it logs the panic's value
-// type only, never request data.
+// recovery turns a panic into a 500 envelope; it logs the panic value's
+// type and the request ID only: the value may carry request data.
 func (s *Server) recovery(c *gin.Context) {
 	defer func() {
 		if r := recover(); r != nil {
 			if r == http.ErrAbortHandler {
 				panic(r)
 			}
-			s.log.Error("panic", slog.String("request_id", c.GetString(keyRequestID)), slog.Any("panic", r))
+			s.log.Error("panic", slog.String("request_id", c.GetString(keyRequestID)), slog.String("panic_type", fmt.Sprintf("%T", r)))
 			s.fail(c, connectors.Errorf(connectors.CodeInternal, "internal error"))
 		}
 	}()
 	c.Next()
+}
+
+// noStoreValue is shared by every answer, saving an allocation per call:
+// a header is replaced or appended to (which copies a full slice), never
+// written in place.
+var noStoreValue = []string{"no-store"}
+
+// noStore keeps every answer of the route out of caches.
+func noStore(c *gin.Context) {
+	c.Writer.Header()["Cache-Control"] = noStoreValue
 }
 
 // capBody limits every body to MaxBody.
@@ -148,32 +154,34 @@ func bodyError(err error) error {
 	return connectors.Errorf(connectors.CodeBadRequest, "the body could not be read")
 }
 
-// formatOf names the request's path format: new, old or graph.
-func formatOf(c *gin.Context, m *connectors.Match) string {
-	if c.GetBool(keyGraph) {
+// format names the call's path format: new, old or graph.
+func (r *request) format() string {
+	if r.graph {
 		return "graph"
 	}
-	return string(m.Format)
+	return string(r.match.Format)
 }
 
-// queryOf returns the request's query, parsed once by resolve.
-func queryOf(c *gin.Context) url.Values {
-	if v, ok := c.Get(keyQuery); ok {
-		return v.(url.Values)
-	}
-	return c.Request.URL.Query()
-}
-
-func matchOf(c *gin.Context) *connectors.Match {
-	if v, ok := c.Get(keyMatch); ok {
-		return v.(*connectors.Match)
+// requestOf returns the request's state, nil before resolve.
+func requestOf(c *gin.Context) *request {
+	if v, ok := c.Get(keyRequest); ok {
+		return v.(*request)
 	}
 	return nil
 }
 
+// matchOf returns the resolved action, nil before resolve.
+func matchOf(c *gin.Context) *connectors.Match {
+	if req := requestOf(c); req != nil {
+		return req.match
+	}
+	return nil
+}
+
+// connectionOf returns the authenticated connection, nil before.
 func connectionOf(c *gin.Context) *connectors.Connection {
-	if v, ok := c.Get(keyConnection); ok {
-		return v.(*connectors.Connection)
+	if req := requestOf(c); req != nil {
+		return req.conn
 	}
 	return nil
 }

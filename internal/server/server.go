@@ -1,15 +1,18 @@
 // Package server is the gateway's HTTP layer: routes, the action pipeline
-// (resolve → auth → limit → invoke → normalize), the admin API and the
-// operational endpoints.
+// (resolve → auth → publish slot → limit → invoke → normalize), the admin
+// API and the operational endpoints.
 package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/ulule/limiter/v3"
 
 	"github.com/igconnect/gateway/internal/connections"
 	"github.com/igconnect/gateway/internal/connectors"
@@ -21,12 +24,24 @@ import (
 // MaxBody caps every request body (1 MiB).
 const MaxBody = 1 << 20
 
+// Defaults of the limits Options leaves unset (in process).
+const (
+	DefaultPublishConcurrency = 2
+	DefaultAuthFailures       = 30 // per minute
+)
+
 // Options are the server's dependencies.
 type Options struct {
 	Connections *connections.Service
 	Connector   connectors.Connector
 	Limiter     *limits.Limiter
-	AdminToken  string
+	// PublishSlots caps a connection's publishes in flight at once
+	// (DefaultPublishConcurrency in process when nil).
+	PublishSlots *limits.Slots
+	// AuthFailures limits failed authentications per client address
+	// (DefaultAuthFailures a minute in process when nil).
+	AuthFailures *limits.AuthFailures
+	AdminToken   string
 	// PublicURL, when set, is the base of every link the gateway writes.
 	PublicURL string
 	// TrustedProxies are the peers whose X-Forwarded-For (client address)
@@ -41,12 +56,14 @@ type Options struct {
 
 // Server is the gateway's http.Handler.
 type Server struct {
-	opts   Options
-	router *connectors.Router
-	ops    map[string]gin.HandlerFunc
-	defs   *definitions
-	engine *gin.Engine
-	log    *slog.Logger
+	opts Options
+	// adminDigest is the SHA-256 of the admin token.
+	adminDigest [sha256.Size]byte
+	router      *connectors.Router
+	ops         map[string]gin.HandlerFunc
+	defs        *definitions
+	engine      *gin.Engine
+	log         *slog.Logger
 }
 
 // New returns the server with every route registered.
@@ -58,11 +75,18 @@ func New(opts Options) *Server {
 	if opts.Metrics == nil {
 		opts.Metrics = metrics.New("dev", "unknown")
 	}
+	if opts.PublishSlots == nil {
+		opts.PublishSlots = limits.NewMemorySlots(DefaultPublishConcurrency)
+	}
+	if opts.AuthFailures == nil {
+		opts.AuthFailures = limits.NewMemoryAuthFailures(limiter.Rate{Limit: DefaultAuthFailures, Period: time.Minute})
+	}
 	s := &Server{
-		opts:   opts,
-		router: connectors.NewRouter(opts.Connector.Actions(), opts.Connector.DefaultVersion()),
-		engine: gin.New(),
-		log:    opts.Logger,
+		opts:        opts,
+		adminDigest: sha256.Sum256([]byte(opts.AdminToken)),
+		router:      connectors.NewRouter(opts.Connector.Actions(), opts.Connector.DefaultVersion()),
+		engine:      gin.New(),
+		log:         opts.Logger,
 	}
 	s.ops = s.operations()
 	s.checkOperations()
@@ -94,7 +118,7 @@ func New(opts Options) *Server {
 	e.GET("/metrics", gin.WrapH(opts.Metrics.Handler()))
 	s.swaggerRoutes(e)
 
-	admin := e.Group("/admin", s.adminAuth)
+	admin := e.Group("/admin", noStore, s.adminAuth)
 	admin.POST("/connections", s.createConnection)
 	admin.GET("/connections", s.listConnections)
 	admin.GET("/connections/:id", s.getConnection)
@@ -102,7 +126,7 @@ func New(opts Options) *Server {
 	admin.DELETE("/connections/:id", s.deleteConnection)
 
 	limit := opts.Limiter.Middleware(func(c *gin.Context) string { return connectionOf(c).ID }, s.fail)
-	e.Any("/"+opts.Connector.Name()+"/*path", s.resolve, s.authenticate, limit, s.dispatch)
+	e.Any("/"+opts.Connector.Name()+"/*path", noStore, s.resolve, s.authenticate, s.inFlight, limit, s.dispatch)
 	return s
 }
 

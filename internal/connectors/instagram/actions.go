@@ -61,7 +61,7 @@ func Actions() []*connectors.Action {
 		{
 			Name: "Publish", OperationID: OpPublish, Method: http.MethodPost,
 			Path: "{IG_USER_ID}/media_publish", MeParams: []string{"IG_USER_ID"},
-			Body: decodePublish,
+			Body: decodePublish, Publishes: true,
 		},
 		{
 			Name: "Get Media Children", OperationID: OpGetMediaChildren, Method: http.MethodGet,

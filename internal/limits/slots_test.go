@@ -1,0 +1,128 @@
+package limits
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/igconnect/gateway/internal/redistest"
+)
+
+func redisClient(t *testing.T, addr string) *redis.Client {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
+func acquire(t *testing.T, s *Slots, key string) (*Slot, bool) {
+	t.Helper()
+	slot, ok, err := s.Acquire(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slot, ok
+}
+
+// Each key has its own places; a freed place is taken again, and freeing
+// twice frees once.
+func TestSlots(t *testing.T) {
+	srv := redistest.Start(t)
+	for name, s := range map[string]*Slots{
+		"memory": NewMemorySlots(2),
+		"redis":  NewRedisSlots(redisClient(t, srv.Addr), 2, time.Minute),
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			first, ok1 := acquire(t, s, "conn_a")
+			_, ok2 := acquire(t, s, "conn_a")
+			if _, ok3 := acquire(t, s, "conn_a"); !ok1 || !ok2 || ok3 {
+				t.Fatalf("places taken: %v %v %v, want true true false", ok1, ok2, ok3)
+			}
+			if _, ok := acquire(t, s, "conn_b"); !ok {
+				t.Fatal("another key was refused")
+			}
+			if err := first.Release(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := first.Release(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := acquire(t, s, "conn_a"); !ok {
+				t.Fatal("a freed place was not taken again")
+			}
+			if _, ok := acquire(t, s, "conn_a"); ok {
+				t.Fatal("freeing twice freed two places")
+			}
+		})
+	}
+}
+
+// Two replicas (two clients) share the places of a key.
+func TestSlotsSharedAcrossReplicas(t *testing.T) {
+	srv := redistest.Start(t)
+	replicas := []*Slots{
+		NewRedisSlots(redisClient(t, srv.Addr), 3, time.Minute),
+		NewRedisSlots(redisClient(t, srv.Addr), 3, time.Minute),
+	}
+	var taken atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, ok, err := replicas[i%2].Acquire(context.Background(), "conn_shared"); err == nil && ok {
+				taken.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if taken.Load() != 3 {
+		t.Fatalf("%d places taken across replicas, want 3", taken.Load())
+	}
+}
+
+// A place nobody frees (its replica crashed) frees itself after the ttl,
+// and the key vanishes with its places.
+func TestSlotExpires(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := redisClient(t, srv.Addr)
+	const ttl = 300 * time.Millisecond
+	s := NewRedisSlots(rdb, 1, ttl)
+	if _, ok := acquire(t, s, "conn_crash"); !ok {
+		t.Fatal("first place refused")
+	}
+	key := SlotPrefix + ":{conn_crash}"
+	if pttl := rdb.PTTL(context.Background(), key).Val(); pttl <= 0 || pttl > ttl {
+		t.Fatalf("slot key TTL %v, want within %v", pttl, ttl)
+	}
+	if _, ok := acquire(t, s, "conn_crash"); ok {
+		t.Fatal("second place taken while the first is held")
+	}
+	time.Sleep(ttl + 100*time.Millisecond)
+	slot, ok := acquire(t, s, "conn_crash")
+	if !ok {
+		t.Fatal("an expired place did not free itself")
+	}
+	if err := slot.Release(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := rdb.Exists(context.Background(), key).Val(); n != 0 {
+		t.Fatal("the key outlived its places")
+	}
+}
+
+// Without Redis, Acquire fails: a publish never passes uncounted.
+func TestSlotsRedisDown(t *testing.T) {
+	srv := redistest.Start(t)
+	s := NewRedisSlots(redisClient(t, srv.Addr), 2, time.Minute)
+	srv.Stop()
+	slot, ok, err := s.Acquire(context.Background(), "conn_x")
+	if err == nil || ok || slot != nil {
+		t.Fatalf("Acquire without Redis: %v %v %v", slot, ok, err)
+	}
+}
