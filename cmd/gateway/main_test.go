@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/igconnect/gateway/internal/config"
+	"github.com/igconnect/gateway/internal/fakegraph"
 )
 
 func TestRun(t *testing.T) {
@@ -157,5 +159,30 @@ func TestStoreDir(t *testing.T) {
 		if got := storeDir(&tt.cfg); got != tt.want {
 			t.Errorf("storeDir(%+v) = %q, want %q", tt.cfg, got, tt.want)
 		}
+	}
+}
+
+// TestConnectionsSandbox: the CLI works offline with --sandbox, on the
+// sandbox's own store, never the real one.
+func TestConnectionsSandbox(t *testing.T) {
+	dir := t.TempDir()
+	env := func(string) string { return "" }
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"connections", "add", "--sandbox", "--data-dir", dir, "--access-token", fakegraph.OtherToken, "--name", "cli"}, env, strings.NewReader(""), &out, &errOut)
+	if err != nil || !strings.Contains(out.String(), `"username": "sandbox_other"`) || !strings.Contains(out.String(), `"api_key": "igw_`) {
+		t.Fatalf("add: %v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	list := func(args ...string) string {
+		var out bytes.Buffer
+		if err := run(context.Background(), append([]string{"connections", "list", "--data-dir", dir}, args...), env, strings.NewReader(""), &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	if l := list("--sandbox"); !strings.Contains(l, `"name": "cli"`) {
+		t.Fatalf("sandbox list: %s", l)
+	}
+	if l := list(); strings.Contains(l, `"name": "cli"`) {
+		t.Fatalf("the real store lists a sandbox connection: %s", l)
 	}
 }

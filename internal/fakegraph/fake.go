@@ -279,6 +279,18 @@ func (s *Server) finishMediaLocked(m *Media) {
 	s.order[m.OwnerID] = append([]string{m.ID}, s.order[m.OwnerID]...)
 }
 
+// AddContainer adds a finished image container of userID, as step 1 of
+// publishing would have left it.
+func (s *Server) AddContainer(userID, id, imageURL string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.Now()
+	s.containers[id] = &Container{
+		ID: id, OwnerID: userID, MediaType: "IMAGE", ImageURL: imageURL, Created: now,
+		readyAt: now, final: StateFinished, reason: "Finished: Media has been uploaded and it is ready to be published.",
+	}
+}
+
 func (s *Server) newIDLocked(base int64) string {
 	s.nextID++
 	return strconv.FormatInt(base+s.nextID, 10)

@@ -192,3 +192,29 @@ func TestRefresh(t *testing.T) {
 		t.Fatalf("fresh token: %v", body)
 	}
 }
+
+// TestSeedContainerPublishes: the README's creation_id example exists in
+// the sandbox and publishes once.
+func TestSeedContainerPublishes(t *testing.T) {
+	s := New()
+	s.Seed()
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	publish := func() int {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v21.0/"+DemoUserID+"/media_publish", strings.NewReader("creation_id="+DemoContainerID))
+		req.Header.Set("Authorization", "Bearer "+DemoToken)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := publish(); st != http.StatusOK {
+		t.Fatalf("first publish: %d", st)
+	}
+	if st := publish(); st == http.StatusOK {
+		t.Fatal("a container published twice")
+	}
+}
