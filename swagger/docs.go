@@ -52,28 +52,16 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "A field the account does not have",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "A field the account does not have"
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "A missing or wrong API key, or an expired Instagram token"
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "The connection's rate limit is spent"
                     },
                     "502": {
-                        "description": "Instagram failed",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "Instagram failed"
                     }
                 },
                 "x-ms-visibility": "important"
@@ -139,28 +127,16 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "A bad field, limit or cursor",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "A bad field, limit or cursor"
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "A missing or wrong API key, or an expired Instagram token"
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "The connection's rate limit is spent"
                     },
                     "502": {
-                        "description": "Instagram failed",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "Instagram failed"
                     }
                 },
                 "x-ms-pageable": {
@@ -211,34 +187,19 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a bad field",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "An ID that is not all digits, or a bad field"
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "A missing or wrong API key, or an expired Instagram token"
                     },
                     "404": {
-                        "description": "No such media for this account",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "No such media for this account"
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "The connection's rate limit is spent"
                     },
                     "502": {
-                        "description": "Instagram failed",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "Instagram failed"
                     }
                 }
             }
@@ -311,22 +272,13 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a bad field",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "An ID that is not all digits, or a bad field"
                     },
                     "401": {
-                        "description": "A missing or wrong API key",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "A missing or wrong API key"
                     },
                     "404": {
-                        "description": "No such album for this account",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "No such album for this account"
                     }
                 },
                 "x-ms-pageable": {
@@ -379,10 +331,7 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "A missing or wrong API key",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "A missing or wrong API key"
                     }
                 },
                 "x-ms-visibility": "advanced"
@@ -437,34 +386,19 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "A bad body: no media URL, a caption over 2,200 characters, more than 10 carousel items…",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "A bad body: no media URL, a caption over 2,200 characters, more than 10 carousel items…"
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "A missing or wrong API key, or an expired Instagram token"
                     },
                     "422": {
-                        "description": "The container ended in ERROR or EXPIRED, or Instagram refused to publish it",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "The container ended in ERROR or EXPIRED, or Instagram refused to publish it"
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "The connection's rate limit is spent"
                     },
                     "504": {
-                        "description": "The container did not finish in time; nothing was published",
-                        "schema": {
-                            "$ref": "#/definitions/normalize.ErrorEnvelope"
-                        }
+                        "description": "The container did not finish in time; nothing was published"
                     }
                 },
                 "x-ms-visibility": "important"
@@ -472,31 +406,6 @@ const docTemplate = `{
         }
     },
     "definitions": {
-        "connectors.UpstreamDetail": {
-            "type": "object",
-            "properties": {
-                "code": {
-                    "description": "The Graph API error code (190, 100, 4, …).",
-                    "type": "integer",
-                    "x-ms-summary": "Instagram code"
-                },
-                "error_subcode": {
-                    "description": "The Graph API error subcode.",
-                    "type": "integer",
-                    "x-ms-summary": "Instagram subcode"
-                },
-                "fbtrace_id": {
-                    "description": "Instagram's trace ID, for Meta's support.",
-                    "type": "string",
-                    "x-ms-summary": "Trace ID"
-                },
-                "type": {
-                    "description": "The Graph API error type (OAuthException, …).",
-                    "type": "string",
-                    "x-ms-summary": "Instagram type"
-                }
-            }
-        },
         "instagram.Cursors": {
             "type": "object",
             "properties": {
@@ -928,60 +837,6 @@ const docTemplate = `{
                         }
                     ],
                     "x-ms-summary": "Account"
-                }
-            }
-        },
-        "normalize.ErrorBody": {
-            "type": "object",
-            "properties": {
-                "code": {
-                    "description": "The gateway's error code, for a program.",
-                    "type": "string",
-                    "x-ms-summary": "Code",
-                    "example": "BAD_REQUEST"
-                },
-                "message": {
-                    "description": "What went wrong, for a person.",
-                    "type": "string",
-                    "x-ms-summary": "Message",
-                    "example": "IG_MEDIA_ID must be a numeric Instagram ID"
-                },
-                "upstream": {
-                    "description": "Instagram's error, when Instagram caused it.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/connectors.UpstreamDetail"
-                        }
-                    ],
-                    "x-ms-summary": "Instagram error"
-                }
-            }
-        },
-        "normalize.ErrorData": {
-            "type": "object",
-            "properties": {
-                "error": {
-                    "description": "The error.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/normalize.ErrorBody"
-                        }
-                    ],
-                    "x-ms-summary": "Error"
-                }
-            }
-        },
-        "normalize.ErrorEnvelope": {
-            "type": "object",
-            "properties": {
-                "data": {
-                    "description": "The error's envelope.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/normalize.ErrorData"
-                        }
-                    ],
-                    "x-ms-summary": "Data"
                 }
             }
         }

@@ -28,8 +28,13 @@ const (
 	QueryInt QueryKind = iota
 	// QueryCursor is an opaque paging cursor (connectors.ValidCursor).
 	QueryCursor
-	// QueryText is free text, length-limited.
+	// QueryText is free text, length-limited (Max).
 	QueryText
+	// QueryEnum is one of Values(version).
+	QueryEnum
+	// QueryList is a comma-separated list of Values(version): insights'
+	// metrics, for example. An empty list is absent.
+	QueryList
 )
 
 // QueryParam is a query parameter an action accepts besides fields.
@@ -37,6 +42,11 @@ type QueryParam struct {
 	Name     string
 	Kind     QueryKind
 	Min, Max int
+	// Values returns the allowed values of a QueryEnum or QueryList in a
+	// Graph API version.
+	Values func(version string) []string
+	// Required parameters must be given (a 400 names the valid values).
+	Required bool
 }
 
 // Action is one row of a connector's action table. The table alone drives
@@ -151,6 +161,9 @@ type Connector interface {
 	Name() string
 	// Actions is the connector's action table.
 	Actions() []*Action
+	// Unsupported are the upstream's features the connector names but does
+	// not serve (404 with a reason).
+	Unsupported() []Unsupported
 	// DefaultVersion is the API version used when a route names none.
 	DefaultVersion() string
 	// Invoke performs a validated call upstream.

@@ -49,7 +49,7 @@ func TestBuildQueryAcceptsBase64Cursors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
 			q, _ := url.ParseQuery(tt.query)
-			got, err := connectors.BuildQuery(media, q)
+			got, err := connectors.BuildQuery(media, "v21.0", q)
 			if err != nil || got.Get(tt.param) != tt.cursor {
 				t.Fatalf("got %q, %v; want %s=%q", got.Encode(), err, tt.param, tt.cursor)
 			}

@@ -26,7 +26,7 @@ func FuzzResolve(f *testing.F) {
 	} {
 		f.Add(s[0], s[1], s[2])
 	}
-	r := connectors.NewRouter(instagram.Actions(), "v21.0")
+	r := connectors.NewRouter(instagram.Actions(), nil, "v21.0")
 	f.Fuzz(func(t *testing.T, method, path, rawQuery string) {
 		q, _ := url.ParseQuery(rawQuery)
 		m, _, err := r.Resolve(method, path, q)
@@ -50,7 +50,7 @@ func FuzzResolve(f *testing.F) {
 				t.Fatalf("upstream path %q has segment %q", up, s)
 			}
 		}
-		if _, err := connectors.BuildQuery(m.Action, q); err != nil && connectors.ErrorCode(err) != connectors.CodeBadRequest {
+		if _, err := connectors.BuildQuery(m.Action, m.Version, q); err != nil && connectors.ErrorCode(err) != connectors.CodeBadRequest {
 			t.Fatal(err)
 		}
 	})

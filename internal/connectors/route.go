@@ -1,9 +1,12 @@
 package connectors
 
 import (
+	"bytes"
+	"cmp"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -38,16 +41,46 @@ func ValidVersion(v string) bool { return versionRe.MatchString(v) }
 
 // Router matches request paths against an action table, in both formats.
 type Router struct {
-	actions        []*Action
-	defaultVersion string
+	actions           []*Action
+	unsupportedRoutes []Unsupported
+	defaultVersion    string
 }
 
-// NewRouter returns a router over actions.
-func NewRouter(actions []*Action, defaultVersion string) *Router {
+// NewRouter returns a router over actions; unsupported are routes the
+// connector names but does not serve (answered 404 with their message).
+func NewRouter(actions []*Action, unsupported []Unsupported, defaultVersion string) *Router {
 	for _, a := range actions {
 		a.segments = strings.Split(a.Path, "/")
 	}
-	return &Router{actions: actions, defaultVersion: defaultVersion}
+	return &Router{actions: actions, unsupportedRoutes: unsupported, defaultVersion: defaultVersion}
+}
+
+// Unsupported is a Graph API feature the connector does not serve, such as
+// one that needs another login: requests for it answer 404 NOT_FOUND with
+// Message, which says why.
+type Unsupported struct {
+	// Segment, when set, matches a path with this literal segment anywhere
+	// ("ig_hashtag_search", "recent_media").
+	Segment string
+	// Field, when set, matches a fields query naming it
+	// ("business_discovery").
+	Field   string
+	Message string
+}
+
+// Matches tells whether the path segments or the query name the feature.
+func (u Unsupported) Matches(segs []string, query url.Values) bool {
+	if u.Segment != "" && slices.Contains(segs, u.Segment) {
+		return true
+	}
+	if u.Field != "" {
+		for _, f := range strings.Split(query.Get("fields"), ",") {
+			if name, _, _ := strings.Cut(strings.TrimSpace(f), "{"); name == u.Field {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Match is a route resolved to an action, before authentication.
@@ -59,10 +92,91 @@ type Match struct {
 }
 
 // Resolve finds the action for method and the path below the connector's
-// prefix (rawPath is still escaped: "v21.0/1789…"). It answers NOT_FOUND for
-// a path no action has, METHOD_NOT_ALLOWED (with the allowed methods) for a
-// known path with another method, and BAD_REQUEST for a bad ID.
+// prefix (rawPath is still escaped: "v21.0/1789…"), without looking at the
+// query's fields or a body: where several actions share the path, the first
+// of the table whose IDs are valid. It answers NOT_FOUND for a path no
+// action has, METHOD_NOT_ALLOWED (with the allowed methods) for a known path
+// with another method, and BAD_REQUEST for a bad ID.
 func (r *Router) Resolve(method, rawPath string, query url.Values) (*Match, []string, error) {
+	cands, allowed, err := r.candidates(method, rawPath, query)
+	if err != nil {
+		return nil, allowed, err
+	}
+	var first error
+	for _, m := range cands {
+		if err := m.checkIDs(); err != nil {
+			first = cmp.Or(first, err)
+			continue
+		}
+		return m, nil, nil
+	}
+	return nil, nil, first
+}
+
+// Build resolves the request to one action and builds its whole call:
+// path parameters, version, the query to forward (fields with defaults,
+// the action's parameters) and the decoded body. Every bad input is
+// answered here, before authentication, the limiter or any upstream call.
+//
+// Where several actions share a path in the new format (/{ID} is a media, a
+// user, a comment or a container), the node is resolved by what the request
+// asks: the first action of the table, in order, that accepts the IDs, the
+// fields or metrics asked and the body. With none of them, the table's first
+// (a media) wins. The old format names the node, so it has one candidate.
+// When no candidate accepts the request, the first candidate's error is the
+// answer, with a Call that only names the action it was checked as (Action,
+// Format, Version, Params), for logs and metrics.
+func (r *Router) Build(method, rawPath string, query url.Values, body []byte) (*Call, []string, error) {
+	cands, allowed, err := r.candidates(method, rawPath, query)
+	if err != nil {
+		return nil, allowed, err
+	}
+	var first error
+	for _, m := range cands {
+		call, err := m.build(query, body)
+		if err == nil {
+			return call, nil, nil
+		}
+		first = cmp.Or(first, err)
+	}
+	m := cands[0]
+	return &Call{Action: m.Action, Format: m.Format, Version: m.Version, Params: m.Params}, nil, first
+}
+
+// build checks the match's IDs, query and body and returns its call.
+func (m *Match) build(query url.Values, body []byte) (*Call, error) {
+	if err := m.checkIDs(); err != nil {
+		return nil, err
+	}
+	q, err := BuildQuery(m.Action, m.Version, query)
+	if err != nil {
+		return nil, err
+	}
+	call := &Call{Action: m.Action, Format: m.Format, Version: m.Version, Params: m.Params, Query: q}
+	if m.Action.Body != nil {
+		if call.Body, err = m.Action.Body(body); err != nil {
+			return nil, err
+		}
+	} else if len(bytes.TrimSpace(body)) > 0 {
+		return nil, Errorf(CodeBadRequest, "%s takes no body", m.Action.Name)
+	}
+	return call, nil
+}
+
+// checkIDs checks every path parameter of the match.
+func (m *Match) checkIDs() error {
+	for _, name := range m.Action.PathParams() {
+		if err := checkID(m.Action, name, m.Params[name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// candidates returns the actions whose template matches the path with
+// method, best first (literal segments before parameters, then table
+// order), or the methods the path allows.
+func (r *Router) candidates(method, rawPath string, query url.Values) ([]*Match, []string, error) {
 	segs := strings.Split(strings.Trim(rawPath, "/"), "/")
 	for i, s := range segs {
 		u, err := url.PathUnescape(s)
@@ -80,9 +194,11 @@ func (r *Router) Resolve(method, rawPath string, query url.Values) (*Match, []st
 	if len(segs) == 0 || (len(segs) == 1 && segs[0] == "") {
 		return nil, nil, Errorf(CodeNotFound, "no action at this path")
 	}
-
+	if msg, ok := r.unsupported(segs, query); ok {
+		return nil, nil, Errorf(CodeNotFound, "%s", msg)
+	}
 	var (
-		best      *Match
+		best      []*Match
 		bestScore = -1
 		allowed   []string
 	)
@@ -97,8 +213,12 @@ func (r *Router) Resolve(method, rawPath string, query url.Values) (*Match, []st
 			}
 			continue
 		}
-		if score > bestScore {
-			best, bestScore = m, score
+		m.Version = version
+		switch {
+		case score > bestScore:
+			best, bestScore = []*Match{m}, score
+		case score == bestScore:
+			best = append(best, m)
 		}
 	}
 	if best == nil {
@@ -107,13 +227,18 @@ func (r *Router) Resolve(method, rawPath string, query url.Values) (*Match, []st
 		}
 		return nil, nil, Errorf(CodeNotFound, "no action at this path")
 	}
-	best.Version = version
-	for name, v := range best.Params {
-		if err := checkID(best.Action, name, v); err != nil {
-			return nil, nil, err
+	return best, nil, nil
+}
+
+// unsupported tells whether the path (or the fields asked) is a Graph API
+// feature the connector knows but does not serve, and why.
+func (r *Router) unsupported(segs []string, query url.Values) (string, bool) {
+	for _, u := range r.unsupportedRoutes {
+		if u.Matches(segs, query) {
+			return u.Message, true
 		}
 	}
-	return best, nil, nil
+	return "", false
 }
 
 // matchAction matches segs against a's template. Literal segments score more
@@ -161,16 +286,20 @@ func checkID(a *Action, name, v string) error {
 			}
 		}
 	}
-	if !idRe.MatchString(v) {
+	if !ValidID(v) {
 		return Errorf(CodeBadRequest, "%s must be a numeric Instagram ID", name)
 	}
 	return nil
 }
 
+// ValidID tells whether v is an Instagram object ID: 1 to 32 digits. It is
+// the one rule for IDs, in routes and in bodies.
+func ValidID(v string) bool { return idRe.MatchString(v) }
+
 // BuildQuery validates the caller's query against the action and returns the
 // query to forward upstream: fields (defaults applied) and the action's other
 // parameters. Unknown query parameters are ignored.
-func BuildQuery(a *Action, q url.Values) (url.Values, error) {
+func BuildQuery(a *Action, version string, q url.Values) (url.Values, error) {
 	out := url.Values{}
 	if len(a.Fields) > 0 {
 		fields, err := CheckFields(a, q.Get("fields"))
@@ -187,31 +316,59 @@ func BuildQuery(a *Action, q url.Values) (url.Values, error) {
 		if len(v) != 1 {
 			return nil, Errorf(CodeBadRequest, "%s must be given once", p.Name)
 		}
-		if err := checkQuery(p, v[0]); err != nil {
+		val, err := checkQuery(p, version, v[0])
+		if err != nil {
 			return nil, err
 		}
-		out.Set(p.Name, v[0])
+		out.Set(p.Name, val)
+	}
+	for _, p := range a.Query {
+		if p.Required && out.Get(p.Name) == "" {
+			if p.Kind == QueryList || p.Kind == QueryEnum {
+				return nil, Errorf(CodeBadRequest, "%s is required; valid values: %s", p.Name, strings.Join(p.Values(version), ","))
+			}
+			return nil, Errorf(CodeBadRequest, "%s is required", p.Name)
+		}
 	}
 	return out, nil
 }
 
-func checkQuery(p QueryParam, v string) error {
+// checkQuery validates one query parameter and returns the value to
+// forward (a list normalized).
+func checkQuery(p QueryParam, version, v string) (string, error) {
 	switch p.Kind {
 	case QueryInt:
 		n, err := strconv.Atoi(v)
 		if err != nil || n < p.Min || n > p.Max {
-			return Errorf(CodeBadRequest, "%s must be an integer from %d to %d", p.Name, p.Min, p.Max)
+			return "", Errorf(CodeBadRequest, "%s must be an integer from %d to %d", p.Name, p.Min, p.Max)
 		}
 	case QueryCursor:
 		if !ValidCursor(v) {
-			return Errorf(CodeBadRequest, "%s is not a valid paging cursor", p.Name)
+			return "", Errorf(CodeBadRequest, "%s is not a valid paging cursor", p.Name)
 		}
 	case QueryText:
-		if len(v) > p.Max {
-			return Errorf(CodeBadRequest, "%s is longer than %d characters", p.Name, p.Max)
+		if len(v) > p.Max || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			return "", Errorf(CodeBadRequest, "%s must be at most %d characters, without control characters", p.Name, p.Max)
 		}
+	case QueryEnum:
+		if allowed := p.Values(version); !contains(allowed, v) {
+			return "", Errorf(CodeBadRequest, "%s must be one of: %s", p.Name, strings.Join(allowed, ","))
+		}
+	case QueryList:
+		allowed := p.Values(version)
+		var out []string
+		for _, x := range strings.Split(v, ",") {
+			if x = strings.TrimSpace(x); x == "" || contains(out, x) {
+				continue
+			}
+			if !contains(allowed, x) {
+				return "", Errorf(CodeBadRequest, "%s: %q is not valid in %s; valid values: %s", p.Name, truncate(x, 64), version, strings.Join(allowed, ","))
+			}
+			out = append(out, x)
+		}
+		return strings.Join(out, ","), nil
 	}
-	return nil
+	return v, nil
 }
 
 // CheckFields validates a comma-separated field list against the action's

@@ -10,7 +10,7 @@ import (
 
 // Path and format parsing: the router's work on every call.
 func BenchmarkResolve(b *testing.B) {
-	r := connectors.NewRouter(instagram.Actions(), "v21.0")
+	r := connectors.NewRouter(instagram.Actions(), nil, "v21.0")
 	for _, bc := range []struct{ name, method, path, query string }{
 		{"me", "GET", "/v21.0/me", ""},
 		{"new format", "GET", "/v21.0/17895695668004550", "fields=id,caption"},

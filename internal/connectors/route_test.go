@@ -10,7 +10,7 @@ import (
 )
 
 func TestResolve(t *testing.T) {
-	r := connectors.NewRouter(instagram.Actions(), "v21.0")
+	r := connectors.NewRouter(instagram.Actions(), nil, "v21.0")
 	tests := []struct {
 		method, path, query string
 		op                  string
@@ -85,7 +85,7 @@ func TestResolve(t *testing.T) {
 
 func TestBuildQuery(t *testing.T) {
 	actions := instagram.Actions()
-	connectors.NewRouter(actions, "v21.0")
+	connectors.NewRouter(actions, nil, "v21.0")
 	media := actions[1]
 	tests := []struct {
 		query string
@@ -110,7 +110,7 @@ func TestBuildQuery(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
 			q, _ := url.ParseQuery(tt.query)
-			got, err := connectors.BuildQuery(media, q)
+			got, err := connectors.BuildQuery(media, "v21.0", q)
 			if tt.code != "" {
 				if connectors.ErrorCode(err) != tt.code {
 					t.Fatalf("err = %v", err)

@@ -22,8 +22,8 @@ import (
 // limiter, so that bad input costs nothing; authenticate adds the
 // connection; invoke only performs it.
 type request struct {
-	match *connectors.Match
 	// call is the validated call: path parameters, forwarded query, body.
+	// On a bad request it only names the action it was checked as.
 	call *connectors.Call
 	// graph: the Graph-compatible base path (Instagram's shapes).
 	graph bool
@@ -57,39 +57,30 @@ func (s *Server) resolve(c *gin.Context) {
 	}
 }
 
-// build matches the path to an action and builds its call.
+// build resolves the request to an action and builds its whole call (the
+// router checks IDs, fields, query and body), then checks the Host of a
+// paged action's links.
 func (s *Server) build(c *gin.Context, req *request, rest string) error {
-	m, allowed, err := s.router.Resolve(c.Request.Method, rest, req.query)
+	var body []byte
+	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && c.Request.Body != nil {
+		raw, err := io.ReadAll(c.Request.Body)
+		if err != nil {
+			return bodyError(err)
+		}
+		body = raw
+	}
+	call, allowed, err := s.router.Build(c.Request.Method, rest, req.query, body)
+	req.call = call // on a bad request, it still names the action, for logs
 	if err != nil {
 		if allowed != nil {
 			c.Set(keyAllowed, allowed)
 		}
 		return err
 	}
-	req.match = m
-	query, err := connectors.BuildQuery(m.Action, req.query)
-	if err != nil {
-		return err
-	}
-	req.call = &connectors.Call{Action: m.Action, Format: m.Format, Version: m.Version, Params: m.Params, Query: query}
-	if m.Action.Body != nil {
-		if req.call.Body, err = readBody(c.Request.Body, m.Action.Body); err != nil {
-			return err
-		}
-	}
-	if m.Action.Paged {
-		req.linker, err = s.linker(c.Request, req.call)
+	if call.Action.Paged {
+		req.linker, err = s.linker(c.Request, call)
 	}
 	return err
-}
-
-// readBody reads the whole body and decodes it.
-func readBody(body io.Reader, decode func([]byte) (any, error)) (any, error) {
-	raw, err := io.ReadAll(body)
-	if err != nil {
-		return nil, bodyError(err)
-	}
-	return decode(raw)
 }
 
 // linker returns the Linker of a paged call. Its Host is checked now; its
@@ -191,7 +182,7 @@ const releaseTimeout = 2 * time.Second
 // rejection, panic, client gone). Other actions pass without a store call.
 func (s *Server) inFlight(c *gin.Context) {
 	req := requestOf(c)
-	if !req.match.Action.Publishes {
+	if !req.call.Action.Publishes {
 		return
 	}
 	slot, ok, err := s.opts.PublishSlots.Acquire(c.Request.Context(), req.conn.ID)

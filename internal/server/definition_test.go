@@ -272,9 +272,17 @@ func checkPowerAutomate(t *testing.T, d map[string]any, old bool) {
 			if responses["200"] == nil || responses["400"] == nil && responses["401"] == nil {
 				t.Errorf("%s: responses %v lack success or error schemas", where, responses)
 			}
+			// One response schema per operation (Microsoft's certification
+			// rule): the success's; errors are described in words.
 			for code, r := range responses {
-				if r.(map[string]any)["schema"] == nil {
-					t.Errorf("%s: response %s has no schema", where, code)
+				rm := r.(map[string]any)
+				switch {
+				case code[0] == '2' && rm["schema"] == nil:
+					t.Errorf("%s: success %s has no schema", where, code)
+				case code[0] != '2' && rm["schema"] != nil:
+					t.Errorf("%s: error %s has a schema; describe it in words", where, code)
+				case code[0] != '2' && rm["description"] == "":
+					t.Errorf("%s: error %s is not described", where, code)
 				}
 			}
 			pageable, _ := op["x-ms-pageable"].(map[string]any)

@@ -52,12 +52,12 @@ func (s *Server) accessLog(c *gin.Context) {
 		slog.Int("status", c.Writer.Status()),
 		slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
 	}
-	if req := requestOf(c); req != nil && req.match != nil {
+	if req := requestOf(c); req != nil && req.call != nil {
 		calls := 0
 		if req.calls != nil {
 			calls = req.calls.N()
 		}
-		attrs = append(attrs, slog.String("action", req.match.Action.OperationID), slog.String("format", req.format()),
+		attrs = append(attrs, slog.String("action", req.call.Action.OperationID), slog.String("format", req.format()),
 			slog.Int("upstream_calls", calls))
 	}
 	if conn := connectionOf(c); conn != nil {
@@ -99,11 +99,11 @@ func (s *Server) record(c *gin.Context, d time.Duration) {
 			m.StoreError()
 		}
 	}
-	if req == nil || req.match == nil {
+	if req == nil || req.call == nil {
 		return
 	}
-	m.Call(req.match.Action.OperationID, req.format(), c.Writer.Status(), d)
-	if req.match.Action.Publishes && req.conn != nil {
+	m.Call(req.call.Action.OperationID, req.format(), c.Writer.Status(), d)
+	if req.call.Action.Publishes && req.conn != nil {
 		result := "ok"
 		if e != nil {
 			result = e.Code
@@ -159,7 +159,7 @@ func (r *request) format() string {
 	if r.graph {
 		return "graph"
 	}
-	return string(r.match.Format)
+	return string(r.call.Format)
 }
 
 // requestOf returns the request's state, nil before resolve.
@@ -170,13 +170,6 @@ func requestOf(c *gin.Context) *request {
 	return nil
 }
 
-// matchOf returns the resolved action, nil before resolve.
-func matchOf(c *gin.Context) *connectors.Match {
-	if req := requestOf(c); req != nil {
-		return req.match
-	}
-	return nil
-}
 
 // connectionOf returns the authenticated connection, nil before.
 func connectionOf(c *gin.Context) *connectors.Connection {

@@ -60,7 +60,6 @@ type Server struct {
 	// adminDigest is the SHA-256 of the admin token.
 	adminDigest [sha256.Size]byte
 	router      *connectors.Router
-	ops         map[string]gin.HandlerFunc
 	defs        *definitions
 	engine      *gin.Engine
 	log         *slog.Logger
@@ -84,12 +83,10 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts:        opts,
 		adminDigest: sha256.Sum256([]byte(opts.AdminToken)),
-		router:      connectors.NewRouter(opts.Connector.Actions(), opts.Connector.DefaultVersion()),
+		router:      connectors.NewRouter(opts.Connector.Actions(), opts.Connector.Unsupported(), opts.Connector.DefaultVersion()),
 		engine:      gin.New(),
 		log:         opts.Logger,
 	}
-	s.ops = s.operations()
-	s.checkOperations()
 	defs, err := loadDefinitions()
 	if err != nil {
 		panic("the generated Swagger definition does not parse: " + err.Error())
@@ -126,7 +123,7 @@ func New(opts Options) *Server {
 	admin.DELETE("/connections/:id", s.deleteConnection)
 
 	limit := opts.Limiter.Middleware(func(c *gin.Context) string { return connectionOf(c).ID }, s.fail)
-	e.Any("/"+opts.Connector.Name()+"/*path", noStore, s.resolve, s.authenticate, s.inFlight, limit, s.dispatch)
+	e.Any("/"+opts.Connector.Name()+"/*path", noStore, s.resolve, s.authenticate, s.inFlight, limit, s.invoke)
 	return s
 }
 

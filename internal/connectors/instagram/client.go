@@ -111,6 +111,16 @@ func (c *Client) Post(ctx context.Context, path string, form url.Values, token s
 	return c.do(req, token)
 }
 
+// Delete calls DELETE path with token. Like every write, it is never
+// retried.
+func (c *Client) Delete(ctx context.Context, path string, token string) (*connectors.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, c.BaseURL+path, nil)
+	if err != nil {
+		return nil, connectors.Wrap(err, connectors.CodeBadRequest, "cannot build the upstream request")
+	}
+	return c.do(req, token)
+}
+
 func (c *Client) do(req *http.Request, token string) (*connectors.Response, error) {
 	connectors.CountUpstreamCall(req.Context())
 	if c.Observe == nil {

@@ -3,6 +3,8 @@ package instagram
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -21,13 +23,15 @@ type Connector struct {
 	MaxPollInterval time.Duration
 
 	actions []*connectors.Action
+	// performers run the actions that are more than one upstream call.
+	performers map[string]func(context.Context, *connectors.Call) (*connectors.Response, error)
 }
 
 var _ connectors.Connector = (*Connector)(nil)
 
 // New returns the connector on client.
 func New(client *Client, version string, publishTimeout time.Duration) *Connector {
-	return &Connector{
+	c := &Connector{
 		Client:          client,
 		Version:         version,
 		PublishTimeout:  publishTimeout,
@@ -35,16 +39,49 @@ func New(client *Client, version string, publishTimeout time.Duration) *Connecto
 		MaxPollInterval: 5 * time.Second,
 		actions:         Actions(),
 	}
+	c.performers = map[string]func(context.Context, *connectors.Call) (*connectors.Response, error){
+		OpPublish: c.publish,
+	}
+	return c
 }
 
 func (c *Connector) Name() string                  { return "instagram" }
 func (c *Connector) Actions() []*connectors.Action { return c.actions }
 func (c *Connector) DefaultVersion() string        { return c.Version }
 
-// Invoke performs a validated call.
+// needsFacebookLogin is why hashtag search and business discovery are not
+// served: Instagram offers them only to Facebook Login tokens.
+const needsFacebookLogin = "Instagram offers %s only to apps using Facebook Login for Business; this gateway connects accounts with Instagram Login, so it cannot serve it"
+
+// Unsupported are the Graph API features of Facebook Login that a
+// connection made with Instagram Login cannot use.
+func (c *Connector) Unsupported() []connectors.Unsupported {
+	return []connectors.Unsupported{
+		{Segment: "ig_hashtag_search", Message: fmt.Sprintf(needsFacebookLogin, "hashtag search")},
+		{Segment: "recent_media", Message: fmt.Sprintf(needsFacebookLogin, "a hashtag's recent media")},
+		{Segment: "top_media", Message: fmt.Sprintf(needsFacebookLogin, "a hashtag's top media")},
+		{Field: "business_discovery", Message: fmt.Sprintf(needsFacebookLogin, "business discovery")},
+	}
+}
+
+// Invoke performs a validated call: the publishing flows by their own code,
+// every other action by its method, with its query and form body.
 func (c *Connector) Invoke(ctx context.Context, call *connectors.Call) (*connectors.Response, error) {
-	if call.Action.OperationID == OpPublish {
-		return c.publish(ctx, call)
+	if perform := c.performers[call.Action.OperationID]; perform != nil {
+		return perform(ctx, call)
+	}
+	switch call.Action.Method {
+	case http.MethodPost:
+		form, _ := call.Body.(url.Values)
+		if form == nil {
+			form = url.Values{}
+		}
+		for k, v := range call.Query {
+			form[k] = v
+		}
+		return c.Client.Post(ctx, call.UpstreamPath(), form, call.Token)
+	case http.MethodDelete:
+		return c.Client.Delete(ctx, call.UpstreamPath(), call.Token)
 	}
 	return c.Client.Get(ctx, call.UpstreamPath(), call.Query, call.Token)
 }
@@ -59,7 +96,7 @@ func (c *Connector) Identify(ctx context.Context, token string) (connectors.Iden
 		ID       string `json:"id"`
 		Username string `json:"username"`
 	}
-	if err := json.Unmarshal(resp.Body, &me); err != nil || !idRe.MatchString(me.ID) {
+	if err := json.Unmarshal(resp.Body, &me); err != nil || !connectors.ValidID(me.ID) {
 		return connectors.Identity{}, connectors.Errorf(connectors.CodeUpstreamError, "Instagram answered /me without a valid id")
 	}
 	return connectors.Identity{UserID: me.ID, Username: me.Username}, nil

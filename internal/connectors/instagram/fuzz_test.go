@@ -30,7 +30,7 @@ func FuzzDecodePublish(f *testing.F) {
 		}
 		p := v.(*PublishRequest)
 		if p.CreationID != "" {
-			if !idRe.MatchString(p.CreationID) {
+			if !connectors.ValidID(p.CreationID) {
 				t.Fatalf("creation_id %q", p.CreationID)
 			}
 			return

@@ -18,7 +18,7 @@ func newConnector(t *testing.T) (*Connector, *fakegraph.Server) {
 	c := New(&Client{BaseURL: url, HTTP: NewHTTPClient(5 * time.Second)}, "v21.0", 2*time.Second)
 	c.PollInterval = 10 * time.Millisecond
 	c.MaxPollInterval = 50 * time.Millisecond
-	connectors.NewRouter(c.Actions(), c.Version)
+	connectors.NewRouter(c.Actions(), c.Unsupported(), c.Version)
 	return c, f
 }
 

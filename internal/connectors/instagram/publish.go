@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -66,8 +65,6 @@ func (c *PublishChild) UnmarshalJSON(b []byte) error {
 	dec.DisallowUnknownFields()
 	return dec.Decode((*plain)(c))
 }
-
-var idRe = regexp.MustCompile(`^[0-9]{1,32}$`)
 
 func bad(format string, args ...any) error {
 	return connectors.Errorf(connectors.CodeBadRequest, format, args...)
@@ -127,7 +124,7 @@ func (p *PublishRequest) validate() error {
 		if p.ImageURL != "" || p.VideoURL != "" || p.MediaType != "" || p.Caption != "" || p.AltText != "" || len(p.Children) > 0 {
 			return bad("creation_id publishes an existing container: send it alone")
 		}
-		if !idRe.MatchString(p.CreationID) {
+		if !connectors.ValidID(p.CreationID) {
 			return bad("creation_id must be a numeric container ID")
 		}
 		return nil
@@ -283,7 +280,7 @@ func (c *Connector) postContainer(ctx context.Context, base string, form url.Val
 	var out struct {
 		ID string `json:"id"`
 	}
-	if err := json.Unmarshal(resp.Body, &out); err != nil || !idRe.MatchString(out.ID) {
+	if err := json.Unmarshal(resp.Body, &out); err != nil || !connectors.ValidID(out.ID) {
 		return "", connectors.Errorf(connectors.CodeUpstreamError, "Instagram created a container without a valid id")
 	}
 	return out.ID, nil

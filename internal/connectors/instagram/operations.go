@@ -1,42 +1,10 @@
-package server
+package instagram
 
-import (
-	"fmt"
-
-	"github.com/gin-gonic/gin"
-
-	"github.com/igconnect/gateway/internal/connectors/instagram"
-)
-
-// The documented operations: one small annotated function per action, all
-// here. Each runs the shared pipeline's last stage; the action table and
-// these functions must agree (New refuses an action without its function,
-// and a test compares the generated definition with the table).
-
-// operations maps operationIds to their documented handlers.
-func (s *Server) operations() map[string]gin.HandlerFunc {
-	return map[string]gin.HandlerFunc{
-		instagram.OpGetMyDetails:              s.getMyDetails,
-		instagram.OpGetMyMedia:                s.getMyMedia,
-		instagram.OpGetMediaDetails:           s.getMediaDetails,
-		instagram.OpPublish:                   s.publish,
-		instagram.OpGetMediaChildren:          s.getMediaChildren,
-		instagram.OpGetContentPublishingLimit: s.getContentPublishingLimit,
-	}
-}
-
-// dispatch runs the documented operation of the resolved action.
-func (s *Server) dispatch(c *gin.Context) {
-	s.ops[matchOf(c).Action.OperationID](c)
-}
-
-func (s *Server) checkOperations() {
-	for _, a := range s.opts.Connector.Actions() {
-		if s.ops[a.OperationID] == nil {
-			panic(fmt.Sprintf("action %s (%s) has no documented operation in internal/server/operations.go", a.Name, a.OperationID))
-		}
-	}
-}
+// The documented operations: one small annotated function per action of the
+// table (actions.go), from which swag generates the Swagger definition. The
+// functions hold no code: the gateway's pipeline runs every action from its
+// row. A test fails, naming the action, when a row has no operation here or
+// an operation no row (internal/server's TestDefinitionMatchesActionTable).
 
 // getMyDetails godoc
 //
@@ -46,15 +14,15 @@ func (s *Server) checkOperations() {
 //	@Tags				Instagram
 //	@Produce			json
 //	@Param				fields	query		string					false	"Comma-separated fields to return: id, user_id, username, name, account_type, profile_picture_url, followers_count, follows_count, media_count, biography, website."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Success			200		{object}	instagram.UserAnswer	"The account"
-//	@Failure			400		{object}	normalize.ErrorEnvelope	"A field the account does not have"
-//	@Failure			401		{object}	normalize.ErrorEnvelope	"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			429		{object}	normalize.ErrorEnvelope	"The connection's rate limit is spent"
-//	@Failure			502		{object}	normalize.ErrorEnvelope	"Instagram failed"
+//	@Success			200		{object}	UserAnswer	"The account"
+//	@Failure			400		"A field the account does not have"
+//	@Failure			401		"A missing or wrong API key, or an expired Instagram token"
+//	@Failure			429		"The connection's rate limit is spent"
+//	@Failure			502		"Instagram failed"
 //	@Security			apiKey
 //	@x-ms-visibility	"important"
 //	@Router				/me [get]
-func (s *Server) getMyDetails(c *gin.Context) { s.invoke(c) }
+func getMyDetails() {}
 
 // getMyMedia godoc
 //
@@ -67,16 +35,16 @@ func (s *Server) getMyDetails(c *gin.Context) { s.invoke(c) }
 //	@Param				limit	query		integer					false	"Media per page, 1 to 100 (Instagram's default is 25)."																																															minimum(1)	maximum(100)	extensions(x-ms-summary=Page size,x-ms-visibility=advanced)
 //	@Param				after	query		string					false	"Cursor of the page after this one (from paging.cursors.after)."																																												extensions(x-ms-summary=After cursor,x-ms-visibility=advanced)
 //	@Param				before	query		string					false	"Cursor of the page before this one (from paging.cursors.before)."																																												extensions(x-ms-summary=Before cursor,x-ms-visibility=advanced)
-//	@Success			200		{object}	instagram.MediaPage		"One page of media"
-//	@Failure			400		{object}	normalize.ErrorEnvelope	"A bad field, limit or cursor"
-//	@Failure			401		{object}	normalize.ErrorEnvelope	"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			429		{object}	normalize.ErrorEnvelope	"The connection's rate limit is spent"
-//	@Failure			502		{object}	normalize.ErrorEnvelope	"Instagram failed"
+//	@Success			200		{object}	MediaPage		"One page of media"
+//	@Failure			400		"A bad field, limit or cursor"
+//	@Failure			401		"A missing or wrong API key, or an expired Instagram token"
+//	@Failure			429		"The connection's rate limit is spent"
+//	@Failure			502		"Instagram failed"
 //	@Security			apiKey
 //	@x-ms-pageable		{"nextLinkName":"nextLink"}
 //	@x-ms-visibility	"important"
 //	@Router				/me/media [get]
-func (s *Server) getMyMedia(c *gin.Context) { s.invoke(c) }
+func getMyMedia() {}
 
 // getMediaDetails godoc
 //
@@ -87,15 +55,15 @@ func (s *Server) getMyMedia(c *gin.Context) { s.invoke(c) }
 //	@Produce		json
 //	@Param			IG_MEDIA_ID	path		string					true	"The media's ID (digits only)."																																																				extensions(x-ms-summary=Media ID)
 //	@Param			fields		query		string					false	"Comma-separated fields to return: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Success		200			{object}	instagram.MediaAnswer	"The media object"
-//	@Failure		400			{object}	normalize.ErrorEnvelope	"An ID that is not all digits, or a bad field"
-//	@Failure		401			{object}	normalize.ErrorEnvelope	"A missing or wrong API key, or an expired Instagram token"
-//	@Failure		404			{object}	normalize.ErrorEnvelope	"No such media for this account"
-//	@Failure		429			{object}	normalize.ErrorEnvelope	"The connection's rate limit is spent"
-//	@Failure		502			{object}	normalize.ErrorEnvelope	"Instagram failed"
+//	@Success		200			{object}	MediaAnswer	"The media object"
+//	@Failure		400			"An ID that is not all digits, or a bad field"
+//	@Failure		401			"A missing or wrong API key, or an expired Instagram token"
+//	@Failure		404			"No such media for this account"
+//	@Failure		429			"The connection's rate limit is spent"
+//	@Failure		502			"Instagram failed"
 //	@Security		apiKey
 //	@Router			/{IG_MEDIA_ID} [get]
-func (s *Server) getMediaDetails(c *gin.Context) { s.invoke(c) }
+func getMediaDetails() {}
 
 // publish godoc
 //
@@ -106,17 +74,17 @@ func (s *Server) getMediaDetails(c *gin.Context) { s.invoke(c) }
 //	@Accept				json
 //	@Produce			json
 //	@Param				IG_USER_ID	path		string						true	"The account's ID, or me."	default(me)	extensions(x-ms-summary=Account ID,x-ms-visibility=internal)
-//	@Param				body		body		instagram.PublishRequest	true	"What to publish."			extensions(x-ms-summary=Post)
-//	@Success			200			{object}	instagram.PublishAnswer		"The new media's ID"
-//	@Failure			400			{object}	normalize.ErrorEnvelope		"A bad body: no media URL, a caption over 2,200 characters, more than 10 carousel items…"
-//	@Failure			401			{object}	normalize.ErrorEnvelope		"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			422			{object}	normalize.ErrorEnvelope		"The container ended in ERROR or EXPIRED, or Instagram refused to publish it"
-//	@Failure			429			{object}	normalize.ErrorEnvelope		"The connection's rate limit is spent"
-//	@Failure			504			{object}	normalize.ErrorEnvelope		"The container did not finish in time; nothing was published"
+//	@Param				body		body		PublishRequest	true	"What to publish."			extensions(x-ms-summary=Post)
+//	@Success			200			{object}	PublishAnswer		"The new media's ID"
+//	@Failure			400			"A bad body: no media URL, a caption over 2,200 characters, more than 10 carousel items…"
+//	@Failure			401			"A missing or wrong API key, or an expired Instagram token"
+//	@Failure			422			"The container ended in ERROR or EXPIRED, or Instagram refused to publish it"
+//	@Failure			429			"The connection's rate limit is spent"
+//	@Failure			504			"The container did not finish in time; nothing was published"
 //	@Security			apiKey
 //	@x-ms-visibility	"important"
 //	@Router				/{IG_USER_ID}/media_publish [post]
-func (s *Server) publish(c *gin.Context) { s.invoke(c) }
+func publish() {}
 
 // getMediaChildren godoc
 //
@@ -130,15 +98,15 @@ func (s *Server) publish(c *gin.Context) { s.invoke(c) }
 //	@Param				limit		query		integer					false	"Items per page, 1 to 100."				minimum(1)	maximum(100)	extensions(x-ms-summary=Page size,x-ms-visibility=advanced)
 //	@Param				after		query		string					false	"Cursor of the page after this one."	extensions(x-ms-summary=After cursor,x-ms-visibility=advanced)
 //	@Param				before		query		string					false	"Cursor of the page before this one."	extensions(x-ms-summary=Before cursor,x-ms-visibility=advanced)
-//	@Success			200			{object}	instagram.MediaPage		"The album's items"
-//	@Failure			400			{object}	normalize.ErrorEnvelope	"An ID that is not all digits, or a bad field"
-//	@Failure			401			{object}	normalize.ErrorEnvelope	"A missing or wrong API key"
-//	@Failure			404			{object}	normalize.ErrorEnvelope	"No such album for this account"
+//	@Success			200			{object}	MediaPage		"The album's items"
+//	@Failure			400			"An ID that is not all digits, or a bad field"
+//	@Failure			401			"A missing or wrong API key"
+//	@Failure			404			"No such album for this account"
 //	@Security			apiKey
 //	@x-ms-visibility	"advanced"
 //	@x-ms-pageable		{"nextLinkName":"nextLink"}
 //	@Router				/{IG_MEDIA_ID}/children [get]
-func (s *Server) getMediaChildren(c *gin.Context) { s.invoke(c) }
+func getMediaChildren() {}
 
 // getContentPublishingLimit godoc
 //
@@ -149,9 +117,9 @@ func (s *Server) getMediaChildren(c *gin.Context) { s.invoke(c) }
 //	@Produce			json
 //	@Param				IG_USER_ID	path		string							true	"The account's ID, or me."						default(me)	extensions(x-ms-summary=Account ID,x-ms-visibility=internal)
 //	@Param				fields		query		string							false	"Comma-separated fields: quota_usage, config."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Success			200			{object}	instagram.PublishingLimitAnswer	"The quota and its use"
-//	@Failure			401			{object}	normalize.ErrorEnvelope			"A missing or wrong API key"
+//	@Success			200			{object}	PublishingLimitAnswer	"The quota and its use"
+//	@Failure			401			"A missing or wrong API key"
 //	@Security			apiKey
 //	@x-ms-visibility	"advanced"
 //	@Router				/{IG_USER_ID}/content_publishing_limit [get]
-func (s *Server) getContentPublishingLimit(c *gin.Context) { s.invoke(c) }
+func getContentPublishingLimit() {}
