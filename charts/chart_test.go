@@ -732,13 +732,34 @@ func TestNotesWarnWithoutPublicURL(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			n := notes(t, tt.set...)
-			for _, w := range []string{"gateway.publicURL is empty", "Host", "ingress", "GATEWAY_TRUSTED_PROXIES"} {
+			for _, w := range []string{"gateway.publicURL is empty", "use the Host\nheader", "believed only\nfrom the proxies in gateway.trustedProxies"} {
 				if strings.Contains(n, w) != tt.warn {
 					t.Errorf("warning %q shown: %v, want %v:\n%s", w, !tt.warn, tt.warn, n)
 				}
 			}
 			if !strings.Contains(n, "swagger/doc.json") {
 				t.Errorf("not the chart's notes:\n%s", n)
+			}
+		})
+	}
+}
+
+// TestNotesWarnWithoutTrustedProxies: without gateway.trustedProxies, every
+// caller behind an ingress shares one address for the failed-authentication
+// limit; the notes say so, and the value reaches the gateway.
+func TestNotesWarnWithoutTrustedProxies(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		set  []string
+		warn bool
+	}{
+		{"default", nil, true},
+		{"set", []string{"--set", "gateway.trustedProxies=10.0.0.0/8"}, false},
+		{"external redis example", valuesArgs("external-redis.yaml"), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if n := notes(t, tt.set...); strings.Contains(n, "gateway.trustedProxies is empty") != tt.warn {
+				t.Errorf("warning shown: %v, want %v:\n%s", !tt.warn, tt.warn, n)
 			}
 		})
 	}

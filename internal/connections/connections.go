@@ -198,6 +198,9 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*connectors.Con
 	if err != nil {
 		return nil, err
 	}
+	if c.ID != id {
+		return nil, ErrInvalidKey // a store must answer the record it was asked for
+	}
 	if s.Sealer.VerifyKeyHash(id, key, c.KeyHash) {
 		return c, nil
 	}

@@ -8,18 +8,21 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/igconnect/gateway/internal/connectors"
 	"github.com/igconnect/gateway/internal/fakegraph"
 	"github.com/igconnect/gateway/internal/redistest"
 	"github.com/igconnect/gateway/internal/secret"
 	"github.com/igconnect/gateway/internal/store"
+	"github.com/igconnect/gateway/internal/store/boltstore"
 	"github.com/igconnect/gateway/internal/store/redisstore"
 )
 
@@ -435,5 +438,51 @@ func TestCheckKeyUnavailable(t *testing.T) {
 	srv.Stop()
 	if err := s.CheckKey(context.Background()); connectors.ErrorCode(err) != connectors.CodeUnavailable {
 		t.Fatalf("CheckKey = %v, want UNAVAILABLE", err)
+	}
+}
+
+// TestBoltRecordMovedIsRefused: a store writer who owns one connection (A) puts, under A's bucket key, a
+// record whose JSON "id" is the victim's (B), with A's own keyed hash and
+// B's sealed token. A's key then authenticates and B's token opens.
+func TestBoltRecordMovedIsRefused(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := boltstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := newServiceOn(t, st, testKey)
+	victim, _ := s.Create(ctx, fakegraph.DemoToken, "victim")
+	mine, _ := s.Create(ctx, fakegraph.OtherToken, "attacker")
+	vrec, _ := st.Get(ctx, victim.ID)
+	mrec, _ := st.Get(ctx, mine.ID)
+	st.Close()
+
+	db, err := bolt.Open(dir+"/"+boltstore.FileName, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := map[string]any{
+		"id": victim.ID, "instagram_user_id": vrec.InstagramUserID, "username": vrec.Username,
+		"created_at": vrec.CreatedAt, "key_hash": mrec.KeyHash[3:], "key_hash_version": 2,
+		"encrypted_token": vrec.EncryptedToken,
+	}
+	raw, _ := json.Marshal(forged)
+	db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("connections")).Put([]byte(mine.ID), raw) })
+	db.Close()
+
+	st2, err := boltstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	s.Store = st2
+	// Before the fix, A's key authenticated and opened B's token.
+	if c, err := s.Authenticate(ctx, mine.APIKey); err == nil {
+		tok, _ := s.Token(c)
+		t.Fatalf("a record moved under another ID let a key in: conn %s, victim's token opened: %v", c.ID, tok == fakegraph.DemoToken)
+	}
+	if c, err := s.Authenticate(ctx, victim.APIKey); err != nil || c.ID != victim.ID {
+		t.Fatalf("the victim's own key: %v", err)
 	}
 }

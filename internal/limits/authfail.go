@@ -3,6 +3,7 @@ package limits
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,6 +61,7 @@ func (a *AuthFailures) Blocking() bool { return a.n.Load() > 0 }
 // Blocked tells how long addr stays refused, 0 when it is not. It reads
 // only what this process remembers: no store call.
 func (a *AuthFailures) Blocked(addr string) time.Duration {
+	addr = clientKey(addr)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	until, ok := a.blocked[addr]
@@ -78,6 +80,7 @@ func (a *AuthFailures) Blocked(addr string) time.Duration {
 // is refused, 0 when this failure is still within the limit: the failure
 // that reaches the limit gets its own answer, the next ones are refused.
 func (a *AuthFailures) Fail(ctx context.Context, addr string) (time.Duration, error) {
+	addr = clientKey(addr)
 	lc, err := a.l.Get(ctx, addr)
 	if err != nil {
 		return 0, err
@@ -113,4 +116,19 @@ func (a *AuthFailures) remember(addr string, until time.Time) {
 func (a *AuthFailures) forget(addr string) {
 	delete(a.blocked, addr)
 	a.n.Store(int64(len(a.blocked)))
+}
+
+// clientKey is what failures are counted under: an IPv4 address, or the /64
+// of an IPv6 address (one subscriber's usual allocation, which an attacker
+// could otherwise walk through address by address).
+func clientKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	if ip = ip.Unmap(); ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.String()
+	}
+	return ip.String()
 }

@@ -2,6 +2,7 @@ package limits
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -112,5 +113,31 @@ func TestAuthFailuresRedisDown(t *testing.T) {
 	srv.Stop()
 	if _, err := a.Fail(context.Background(), "192.0.2.1"); err == nil {
 		t.Fatal("a failure passed uncounted")
+	}
+}
+
+// TestAuthFailuresIPv6Prefix: failures from one IPv6 /64 count together, so
+// walking through a subscriber's addresses does not escape the limit.
+func TestAuthFailuresIPv6Prefix(t *testing.T) {
+	a := NewMemoryAuthFailures(limiter.Rate{Limit: 3, Period: time.Minute, Formatted: "3-M"})
+	ctx := context.Background()
+	var wait time.Duration
+	for i := range 4 {
+		w, err := a.Fail(ctx, fmt.Sprintf("2001:db8:1:2::%x", i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wait = w
+	}
+	if wait <= 0 || a.Blocked("2001:db8:1:2:ffff::1") <= 0 {
+		t.Fatal("four failures from one /64 were not limited together")
+	}
+	if a.Blocked("2001:db8:1:3::1") > 0 || a.Blocked("192.0.2.1") > 0 {
+		t.Fatal("another /64 or an IPv4 address is blocked")
+	}
+	for in, want := range map[string]string{"192.0.2.1": "192.0.2.1", "::ffff:192.0.2.1": "192.0.2.1", "2001:db8::1": "2001:db8::/64", "junk": "junk"} {
+		if got := clientKey(in); got != want {
+			t.Errorf("clientKey(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

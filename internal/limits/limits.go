@@ -85,6 +85,11 @@ func (l *Limiter) Take(ctx context.Context, key string) (limiter.Context, error)
 	return l.l.Get(ctx, key)
 }
 
+// Peek reads key's count without counting a call.
+func (l *Limiter) Peek(ctx context.Context, key string) (limiter.Context, error) {
+	return l.l.Peek(ctx, key)
+}
+
 // Middleware counts one call per request under the key that key returns (the
 // connection ID, never the client's IP), sets the X-RateLimit-* headers, and
 // answers 429 RATE_LIMITED with Retry-After once the limit is spent. A store

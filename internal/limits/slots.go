@@ -111,7 +111,22 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
 	return 0
 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], top[2])
+return 1
+`)
+
+// renewScript pushes a held place's expiry to now + ttl (nothing when the
+// place is gone), and the set's expiry to its latest place's: a replica with
+// a shorter ttl never shortens the places of another.
+var renewScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[2]) == 0 and not redis.call('ZSCORE', KEYS[1], ARGV[2]) then
+	return 0
+end
+local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], top[2])
 return 1
 `)
 
@@ -122,7 +137,34 @@ func (r *redisSlots) acquire(ctx context.Context, key string, limit int) (func(c
 	if err != nil || n != 1 {
 		return nil, false, err
 	}
-	return func(ctx context.Context) error { return r.rdb.ZRem(ctx, k, token).Err() }, true, nil
+	stop := r.keepAlive(k, token)
+	return func(ctx context.Context) error {
+		stop()
+		return r.rdb.ZRem(ctx, k, token).Err()
+	}, true, nil
+}
+
+// keepAlive renews a held place every third of its ttl until stop is
+// called, so that a place outlives a call slower than its ttl; a replica
+// that dies stops renewing, and its places expire.
+func (r *redisSlots) keepAlive(key, token string) (stop func()) {
+	done := make(chan struct{})
+	var once sync.Once
+	go func() {
+		tick := time.NewTicker(r.ttl / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				ctx, cancel := context.WithTimeout(context.Background(), r.ttl/3)
+				renewScript.Run(ctx, r.rdb, []string{key}, r.ttl.Milliseconds(), token) // a failure: the next tick tries again
+				cancel()
+			}
+		}
+	}()
+	return func() { once.Do(func() { close(done) }) }
 }
 
 // newToken names one place: random, so that each replica frees its own.

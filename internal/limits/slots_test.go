@@ -93,10 +93,11 @@ func TestSlotExpires(t *testing.T) {
 	rdb := redisClient(t, srv.Addr)
 	const ttl = 300 * time.Millisecond
 	s := NewRedisSlots(rdb, 1, ttl)
-	if _, ok := acquire(t, s, "conn_crash"); !ok {
-		t.Fatal("first place refused")
-	}
 	key := SlotPrefix + ":{conn_crash}"
+	// A replica that took the place and died: nobody renews or frees it.
+	if n, err := acquireScript.Run(context.Background(), rdb, []string{key}, 1, ttl.Milliseconds(), "dead-replica").Int(); err != nil || n != 1 {
+		t.Fatalf("first place refused: %v", err)
+	}
 	if pttl := rdb.PTTL(context.Background(), key).Val(); pttl <= 0 || pttl > ttl {
 		t.Fatalf("slot key TTL %v, want within %v", pttl, ttl)
 	}
@@ -124,5 +125,52 @@ func TestSlotsRedisDown(t *testing.T) {
 	slot, ok, err := s.Acquire(context.Background(), "conn_x")
 	if err == nil || ok || slot != nil {
 		t.Fatalf("Acquire without Redis: %v %v %v", slot, ok, err)
+	}
+}
+
+// TestSlotRenewedWhileHeld: a place held longer than its ttl (a publish
+// slower than expected) is renewed, so the cap holds for its whole call.
+func TestSlotRenewedWhileHeld(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := redisClient(t, srv.Addr)
+	const ttl = 300 * time.Millisecond
+	s := NewRedisSlots(rdb, 1, ttl)
+	slot, ok := acquire(t, s, "conn_slow")
+	if !ok {
+		t.Fatal("first place refused")
+	}
+	time.Sleep(3 * ttl)
+	if _, ok := acquire(t, s, "conn_slow"); ok {
+		t.Fatal("a held place expired while its call was still running")
+	}
+	if err := slot.Release(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := acquire(t, s, "conn_slow"); !ok {
+		t.Fatal("a freed place was not taken again")
+	}
+}
+
+// TestSlotExpiryNotShortened: a replica configured with a shorter ttl (a
+// rollout) never shortens another replica's places: the set expires with
+// its latest place.
+func TestSlotExpiryNotShortened(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := redisClient(t, srv.Addr)
+	ctx := context.Background()
+	key := SlotPrefix + ":{conn_mixed}"
+	// A replica with a long ttl that took a place and died.
+	if n, err := acquireScript.Run(ctx, rdb, []string{key}, 2, (5 * time.Second).Milliseconds(), "long").Int(); err != nil || n != 1 {
+		t.Fatalf("long place: %v", err)
+	}
+	short := NewRedisSlots(rdb, 2, 100*time.Millisecond)
+	slot, ok := acquire(t, short, "conn_mixed")
+	if !ok {
+		t.Fatal("second place refused")
+	}
+	slot.Release(ctx)
+	time.Sleep(300 * time.Millisecond)
+	if _, err := rdb.ZScore(ctx, key, "long").Result(); err != nil {
+		t.Fatalf("the long place was dropped by a shorter ttl: %v", err)
 	}
 }

@@ -44,21 +44,6 @@ func (l *Linker) Link(param, cursor string) string {
 	return l.Base + l.Path + "?" + q.Encode()
 }
 
-// BaseURL returns scheme://host the caller reached, or public when set.
-func BaseURL(r *http.Request, public string) string {
-	if public != "" {
-		return public
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	return scheme + "://" + r.Host
-}
-
 // unreadablePage is the error of a paged answer WritePaged cannot sanitize.
 func unreadablePage() error {
 	return connectors.Errorf(connectors.CodeUpstreamError, "Instagram answered a page the gateway cannot read")

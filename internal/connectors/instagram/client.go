@@ -245,7 +245,7 @@ func upstreamError(r *connectors.Response, token string) error {
 		Message:   "Instagram: " + msg,
 		Transient: e.IsTransient || e.Code == 1 || e.Code == 2 || r.Status >= 500,
 		Upstream: &connectors.UpstreamDetail{
-			Code: e.Code, Type: e.Type, ErrorSubcode: e.ErrorSubcode, FBTraceID: e.FBTraceID,
+			Code: e.Code, Type: label(e.Type), ErrorSubcode: e.ErrorSubcode, FBTraceID: label(e.FBTraceID),
 		},
 	}
 	if wait, full := Throttled(r.Header); full && out.Code != connectors.CodeUpstreamTokenInvalid {
@@ -255,6 +255,21 @@ func upstreamError(r *connectors.Response, token string) error {
 		out.RetryAfter = RetryAfter(r.Header)
 	}
 	return out
+}
+
+// label passes on an upstream label (an error type, a trace ID) only when it
+// looks like one: up to 64 letters, digits, "_" and "-". Anything else (a
+// token echoed back, a long text) is dropped.
+func label(s string) string {
+	if len(s) > 64 {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return ""
+		}
+	}
+	return s
 }
 
 // maxUpstreamMessage caps, in bytes, the upstream message passed on to the

@@ -118,13 +118,25 @@ func (s *Store) Create(_ context.Context, c *connectors.Connection) error {
 	})
 }
 
+// get reads the record stored under id. A record is bound to its key: one
+// whose own ID differs (moved or copied from another connection) is refused.
 func get(tx *bolt.Tx, id []byte) (*connectors.Connection, error) {
 	raw := tx.Bucket(bucketConns).Get(id)
 	if raw == nil {
 		return nil, connectors.ErrNotFound
 	}
-	return decode(raw)
+	c, err := decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	if c.ID != string(id) {
+		return nil, fmt.Errorf("connection %s: %w", id, errMoved)
+	}
+	return c, nil
 }
+
+// errMoved is a record found under another connection's ID.
+var errMoved = errors.New("the stored record belongs to another connection (moved or tampered with)")
 
 func (s *Store) Get(_ context.Context, id string) (c *connectors.Connection, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {

@@ -1,0 +1,38 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/igconnect/gateway/internal/fakegraph"
+)
+
+// TestHeldCallsCostNothing: while Instagram throttles a connection, the
+// gateway answers its calls with 429 itself, before the limiter: they cost
+// the connection nothing. Before, each held 429 took a call.
+func TestHeldCallsCostNothing(t *testing.T) {
+	p := newPipeline(t, Options{}, nil)
+	p.fake.Throttle(fakegraph.DemoUserID, 4, time.Minute)
+	if w := p.serve("GET", "/instagram/v21.0/me", nil, withKey(p.key)); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("throttled call: %d %s", w.Code, w.Body)
+	}
+	peek := func() int64 {
+		lc, err := p.opts.Limiter.Peek(context.Background(), p.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lc.Remaining
+	}
+	before := peek()
+	for range 3 {
+		w := p.serve("GET", "/instagram/v21.0/me", nil, withKey(p.key))
+		if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" {
+			t.Fatalf("held call: %d %v", w.Code, w.Header())
+		}
+	}
+	if after := peek(); after != before {
+		t.Fatalf("held 429s took calls: remaining %d → %d", before, after)
+	}
+}
