@@ -28,7 +28,7 @@ func TestReadmeCurlLines(t *testing.T) {
 			inBlock = !inBlock
 			continue
 		}
-		if inBlock && (strings.HasPrefix(l, "curl ") || regexp.MustCompile(`^[A-Z_]+=\$\(curl `).MatchString(l)) {
+		if inBlock && (strings.HasPrefix(l, "curl ") || strings.HasPrefix(l, "sleep ") || regexp.MustCompile(`^[A-Z_]+=\$\(curl `).MatchString(l)) {
 			lines = append(lines, l)
 		}
 	}

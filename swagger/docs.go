@@ -18,6 +18,426 @@ const docTemplate = `{
     "host": "{{.Host}}",
     "basePath": "{{.BasePath}}",
     "paths": {
+        "/ig_comment_id": {
+            "get": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Gets one comment (or reply) by its ID. Documented in the old path format; /{IG_COMMENT_ID} answers too, as a comment when the fields asked are a comment's (text, for one).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Get comment details",
+                "operationId": "GetComment",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Comment ID",
+                        "description": "The comment's ID (digits only).",
+                        "name": "IG_COMMENT_ID",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Fields",
+                        "x-ms-visibility": "advanced",
+                        "description": "Comma-separated fields to return: id, from, hidden, like_count, media, parent_id, replies, text, timestamp, user, username.",
+                        "name": "fields",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The comment",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.CommentAnswer"
+                        }
+                    },
+                    "400": {
+                        "description": "An ID that is not all digits, or a bad field"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "404": {
+                        "description": "No such comment for this account"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Hides a comment on a media of the connection's account, or shows it again. Documented in the old path format; POST /{IG_COMMENT_ID} with {\"hide\":…} answers too.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Hide comment",
+                "operationId": "HideComment",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Comment ID",
+                        "description": "The comment's ID (digits only).",
+                        "name": "IG_COMMENT_ID",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "x-ms-summary": "Visibility",
+                        "description": "Whether to hide the comment.",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/instagram.HideCommentRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Instagram made the change",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.SuccessAnswer"
+                        }
+                    },
+                    "400": {
+                        "description": "An ID that is not all digits, or a bad body"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "404": {
+                        "description": "No such comment for this account"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Deletes a comment on a media of the connection's account. It takes no body. Documented in the old path format; DELETE /{IG_COMMENT_ID} reaches the same comment.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Delete comment",
+                "operationId": "DeleteComment",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Comment ID",
+                        "description": "The comment's ID (digits only).",
+                        "name": "IG_COMMENT_ID",
+                        "in": "query",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The comment is deleted",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.SuccessAnswer"
+                        }
+                    },
+                    "400": {
+                        "description": "An ID that is not all digits, or a body"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "404": {
+                        "description": "No such comment for this account"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                },
+                "x-ms-visibility": "advanced"
+            }
+        },
+        "/ig_container_id": {
+            "get": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Tells whether a media container is ready to publish: IN_PROGRESS, FINISHED, PUBLISHED, ERROR or EXPIRED. Documented in the old path format; /{IG_CONTAINER_ID} answers too, as a container when the fields asked are a container's (status_code, for one).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Get container status",
+                "operationId": "GetContainerStatus",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Container ID",
+                        "description": "The container's ID (digits only).",
+                        "name": "IG_CONTAINER_ID",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Fields",
+                        "x-ms-visibility": "advanced",
+                        "description": "Comma-separated fields to return: id, status, status_code.",
+                        "name": "fields",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The container's status",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.ContainerStatusAnswer"
+                        }
+                    },
+                    "400": {
+                        "description": "An ID that is not all digits, or a bad field"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "404": {
+                        "description": "No such container for this account"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                },
+                "x-ms-visibility": "advanced"
+            }
+        },
+        "/ig_user_id": {
+            "get": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Gets the profile of an Instagram account by its ID (the connection's own, or me). Documented in the old path format; /{IG_USER_ID} answers too, as a user when the fields asked are a user's.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Get user details",
+                "operationId": "GetUserDetails",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "default": "me",
+                        "x-ms-summary": "Account ID",
+                        "x-ms-visibility": "internal",
+                        "description": "The account's ID, or me.",
+                        "name": "IG_USER_ID",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Fields",
+                        "x-ms-visibility": "advanced",
+                        "description": "Comma-separated fields to return: id, user_id, username, name, account_type, profile_picture_url, followers_count, follows_count, media_count, biography, website.",
+                        "name": "fields",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The account",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.UserAnswer"
+                        }
+                    },
+                    "400": {
+                        "description": "An ID that is not all digits, or a bad field"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "404": {
+                        "description": "No such account"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                },
+                "x-ms-visibility": "advanced"
+            }
+        },
+        "/ig_user_id/insights": {
+            "get": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Gets metrics of the connection's account: reach, views, followers… by period, as totals or series, with breakdowns. Insights come in one page; ask for another range with since and until. Documented in the old path format; /{IG_USER_ID}/insights and /me/insights answer too.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Get account insights",
+                "operationId": "GetAccountInsights",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "default": "me",
+                        "x-ms-summary": "Account ID",
+                        "x-ms-visibility": "internal",
+                        "description": "The account's ID, or me.",
+                        "name": "IG_USER_ID",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Metrics",
+                        "description": "Comma-separated metrics: reach, follower_count, website_clicks, profile_views, online_followers, accounts_engaged, total_interactions, likes, comments, shares, saves, replies, follows_and_unfollows, profile_links_taps, views, engaged_audience_demographics, reached_audience_demographics, follower_demographics; up to v21.0 also impressions.",
+                        "name": "metric",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "day",
+                            "week",
+                            "days_28",
+                            "month",
+                            "lifetime"
+                        ],
+                        "type": "string",
+                        "x-ms-summary": "Period",
+                        "description": "The period each value covers.",
+                        "name": "period",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 2147483647,
+                        "minimum": 1,
+                        "type": "integer",
+                        "x-ms-summary": "Since",
+                        "x-ms-visibility": "advanced",
+                        "description": "Start of the range, in Unix seconds.",
+                        "name": "since",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 2147483647,
+                        "minimum": 1,
+                        "type": "integer",
+                        "x-ms-summary": "Until",
+                        "x-ms-visibility": "advanced",
+                        "description": "End of the range, in Unix seconds.",
+                        "name": "until",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "total_value",
+                            "time_series"
+                        ],
+                        "type": "string",
+                        "x-ms-summary": "Metric type",
+                        "x-ms-visibility": "advanced",
+                        "description": "One total over the range, or a series by period.",
+                        "name": "metric_type",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Breakdown",
+                        "x-ms-visibility": "advanced",
+                        "description": "Comma-separated dimensions to break a total_value metric down by: media_product_type, follow_type, follower_type, contact_button_type, age, city, country, gender.",
+                        "name": "breakdown",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "this_week",
+                            "this_month"
+                        ],
+                        "type": "string",
+                        "x-ms-summary": "Timeframe",
+                        "x-ms-visibility": "advanced",
+                        "description": "The window of a demographics metric (before v20.0 also last_14_days, last_30_days, last_90_days, prev_month).",
+                        "name": "timeframe",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The metrics",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.InsightsAnswer"
+                        }
+                    },
+                    "400": {
+                        "description": "A metric this version does not offer (the error lists the valid ones), or a bad period, range or breakdown"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                },
+                "x-ms-pageable": {
+                    "nextLinkName": "nextLink"
+                }
+            }
+        },
         "/me": {
             "get": {
                 "security": [
@@ -67,28 +487,36 @@ const docTemplate = `{
                 "x-ms-visibility": "important"
             }
         },
-        "/me/media": {
+        "/{IG_COMMENT_ID}/replies": {
             "get": {
                 "security": [
                     {
                         "apiKey": []
                     }
                 ],
-                "description": "Lists the media (photos, videos, reels, albums) of the connection's Instagram account, newest first, one page at a time; nextLink leads to the next page.",
+                "description": "Lists the replies to a comment, one page at a time; nextLink leads to the next page.",
                 "produces": [
                     "application/json"
                 ],
                 "tags": [
                     "Instagram"
                 ],
-                "summary": "Get my media",
-                "operationId": "GetMyMedia",
+                "summary": "Get comment replies",
+                "operationId": "GetCommentReplies",
                 "parameters": [
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Comment ID",
+                        "description": "The comment's ID (digits only).",
+                        "name": "IG_COMMENT_ID",
+                        "in": "path",
+                        "required": true
+                    },
                     {
                         "type": "string",
                         "x-ms-summary": "Fields",
                         "x-ms-visibility": "advanced",
-                        "description": "Comma-separated fields of each media: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text.",
+                        "description": "Comma-separated fields of each reply: id, from, hidden, like_count, media, parent_id, replies, text, timestamp, user, username.",
                         "name": "fields",
                         "in": "query"
                     },
@@ -98,7 +526,7 @@ const docTemplate = `{
                         "type": "integer",
                         "x-ms-summary": "Page size",
                         "x-ms-visibility": "advanced",
-                        "description": "Media per page, 1 to 100 (Instagram's default is 25).",
+                        "description": "Replies per page, 1 to 100 (Instagram's default is 25).",
                         "name": "limit",
                         "in": "query"
                     },
@@ -121,16 +549,19 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "One page of media",
+                        "description": "One page of replies",
                         "schema": {
-                            "$ref": "#/definitions/instagram.MediaPage"
+                            "$ref": "#/definitions/instagram.CommentPage"
                         }
                     },
                     "400": {
-                        "description": "A bad field, limit or cursor"
+                        "description": "An ID that is not all digits, or a bad field, limit or cursor"
                     },
                     "401": {
                         "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "404": {
+                        "description": "No such comment for this account"
                     },
                     "429": {
                         "description": "The connection's rate limit is spent"
@@ -141,8 +572,69 @@ const docTemplate = `{
                 },
                 "x-ms-pageable": {
                     "nextLinkName": "nextLink"
-                },
-                "x-ms-visibility": "important"
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Replies to a comment on a media of the connection's account.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Reply to comment",
+                "operationId": "ReplyToComment",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Comment ID",
+                        "description": "The comment's ID (digits only).",
+                        "name": "IG_COMMENT_ID",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "x-ms-summary": "Reply",
+                        "description": "The reply.",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/instagram.CommentRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The new reply's ID",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.IDAnswer"
+                        }
+                    },
+                    "400": {
+                        "description": "An ID that is not all digits, or a blank message or one over 2,200 characters"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "404": {
+                        "description": "No such comment for this account"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                }
             }
         },
         "/{IG_MEDIA_ID}": {
@@ -202,6 +694,118 @@ const docTemplate = `{
                         "description": "Instagram failed"
                     }
                 }
+            },
+            "post": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Turns comments on a media of the connection's account on or off.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Update media",
+                "operationId": "UpdateMedia",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Media ID",
+                        "description": "The media's ID (digits only).",
+                        "name": "IG_MEDIA_ID",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "x-ms-summary": "Update",
+                        "description": "Whether comments are enabled.",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/instagram.UpdateMediaRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Instagram made the change",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.SuccessAnswer"
+                        }
+                    },
+                    "400": {
+                        "description": "An ID that is not all digits, or a bad body"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "404": {
+                        "description": "No such media for this account"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Deletes a media of the connection's account. It takes no body.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Delete media",
+                "operationId": "DeleteMedia",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Media ID",
+                        "description": "The media's ID (digits only).",
+                        "name": "IG_MEDIA_ID",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The media is deleted",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.SuccessAnswer"
+                        }
+                    },
+                    "400": {
+                        "description": "An ID that is not all digits, or a body"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "404": {
+                        "description": "No such media for this account"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                },
+                "x-ms-visibility": "advanced"
             }
         },
         "/{IG_MEDIA_ID}/children": {
@@ -233,7 +837,7 @@ const docTemplate = `{
                         "type": "string",
                         "x-ms-summary": "Fields",
                         "x-ms-visibility": "advanced",
-                        "description": "Comma-separated fields of each item.",
+                        "description": "Comma-separated fields of each item: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text.",
                         "name": "fields",
                         "in": "query"
                     },
@@ -243,7 +847,7 @@ const docTemplate = `{
                         "type": "integer",
                         "x-ms-summary": "Page size",
                         "x-ms-visibility": "advanced",
-                        "description": "Items per page, 1 to 100.",
+                        "description": "Items per page, 1 to 100 (Instagram's default is 25).",
                         "name": "limit",
                         "in": "query"
                     },
@@ -251,7 +855,7 @@ const docTemplate = `{
                         "type": "string",
                         "x-ms-summary": "After cursor",
                         "x-ms-visibility": "advanced",
-                        "description": "Cursor of the page after this one.",
+                        "description": "Cursor of the page after this one (from paging.cursors.after).",
                         "name": "after",
                         "in": "query"
                     },
@@ -259,7 +863,7 @@ const docTemplate = `{
                         "type": "string",
                         "x-ms-summary": "Before cursor",
                         "x-ms-visibility": "advanced",
-                        "description": "Cursor of the page before this one.",
+                        "description": "Cursor of the page before this one (from paging.cursors.before).",
                         "name": "before",
                         "in": "query"
                     }
@@ -275,16 +879,255 @@ const docTemplate = `{
                         "description": "An ID that is not all digits, or a bad field"
                     },
                     "401": {
-                        "description": "A missing or wrong API key"
+                        "description": "A missing or wrong API key, or an expired Instagram token"
                     },
                     "404": {
                         "description": "No such album for this account"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
                     }
                 },
                 "x-ms-pageable": {
                     "nextLinkName": "nextLink"
                 },
                 "x-ms-visibility": "advanced"
+            }
+        },
+        "/{IG_MEDIA_ID}/comments": {
+            "get": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Lists the top-level comments on a media of the connection's account, one page at a time; nextLink leads to the next page.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Get comments on media",
+                "operationId": "GetMediaComments",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Media ID",
+                        "description": "The media's ID (digits only).",
+                        "name": "IG_MEDIA_ID",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Fields",
+                        "x-ms-visibility": "advanced",
+                        "description": "Comma-separated fields of each comment: id, from, hidden, like_count, media, parent_id, replies, text, timestamp, user, username.",
+                        "name": "fields",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "x-ms-summary": "Page size",
+                        "x-ms-visibility": "advanced",
+                        "description": "Comments per page, 1 to 100 (Instagram's default is 25).",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "After cursor",
+                        "x-ms-visibility": "advanced",
+                        "description": "Cursor of the page after this one (from paging.cursors.after).",
+                        "name": "after",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Before cursor",
+                        "x-ms-visibility": "advanced",
+                        "description": "Cursor of the page before this one (from paging.cursors.before).",
+                        "name": "before",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "One page of comments",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.CommentPage"
+                        }
+                    },
+                    "400": {
+                        "description": "An ID that is not all digits, or a bad field, limit or cursor"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "404": {
+                        "description": "No such media for this account"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                },
+                "x-ms-pageable": {
+                    "nextLinkName": "nextLink"
+                },
+                "x-ms-visibility": "important"
+            },
+            "post": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Comments on a media of the connection's account.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Create comment",
+                "operationId": "CreateComment",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Media ID",
+                        "description": "The media's ID (digits only).",
+                        "name": "IG_MEDIA_ID",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "x-ms-summary": "Comment",
+                        "description": "The comment.",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/instagram.CommentRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The new comment's ID",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.IDAnswer"
+                        }
+                    },
+                    "400": {
+                        "description": "An ID that is not all digits, or a blank message or one over 2,200 characters"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "404": {
+                        "description": "No such media for this account"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                }
+            }
+        },
+        "/{IG_MEDIA_ID}/insights": {
+            "get": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Gets metrics of a media of the connection's account: reach, likes, views… Insights come in one page.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Get media insights",
+                "operationId": "GetMediaInsights",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Media ID",
+                        "description": "The media's ID (digits only).",
+                        "name": "IG_MEDIA_ID",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Metrics",
+                        "description": "Comma-separated metrics: reach, likes, comments, shares, saved, total_interactions, follows, profile_visits, profile_activity, views, ig_reels_avg_watch_time, ig_reels_video_view_total_time, navigation, replies; up to v21.0 also impressions, plays, clips_replays_count, ig_reels_aggregated_all_plays_count, video_views.",
+                        "name": "metric",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "total_value",
+                            "time_series"
+                        ],
+                        "type": "string",
+                        "x-ms-summary": "Metric type",
+                        "x-ms-visibility": "advanced",
+                        "description": "One total (the default with a breakdown), or the lifetime value.",
+                        "name": "metric_type",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Breakdown",
+                        "x-ms-visibility": "advanced",
+                        "description": "Comma-separated dimensions to break a metric down by: action_type (profile_activity), story_navigation_action_type (navigation).",
+                        "name": "breakdown",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The metrics",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.InsightsAnswer"
+                        }
+                    },
+                    "400": {
+                        "description": "An ID that is not all digits, or a metric this version does not offer (the error lists the valid ones)"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "404": {
+                        "description": "No such media for this account"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                },
+                "x-ms-pageable": {
+                    "nextLinkName": "nextLink"
+                }
             }
         },
         "/{IG_USER_ID}/content_publishing_limit": {
@@ -330,8 +1173,261 @@ const docTemplate = `{
                             "$ref": "#/definitions/instagram.PublishingLimitAnswer"
                         }
                     },
+                    "400": {
+                        "description": "A bad field"
+                    },
                     "401": {
-                        "description": "A missing or wrong API key"
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                },
+                "x-ms-visibility": "advanced"
+            }
+        },
+        "/{IG_USER_ID}/live_media": {
+            "get": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Lists the connection's account's live video broadcasting now, if any.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Get live media",
+                "operationId": "GetLiveMedia",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "default": "me",
+                        "x-ms-summary": "Account ID",
+                        "x-ms-visibility": "internal",
+                        "description": "The account's ID, or me.",
+                        "name": "IG_USER_ID",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Fields",
+                        "x-ms-visibility": "advanced",
+                        "description": "Comma-separated fields of each live media: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text.",
+                        "name": "fields",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "x-ms-summary": "Page size",
+                        "x-ms-visibility": "advanced",
+                        "description": "Media per page, 1 to 100 (Instagram's default is 25).",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "After cursor",
+                        "x-ms-visibility": "advanced",
+                        "description": "Cursor of the page after this one (from paging.cursors.after).",
+                        "name": "after",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Before cursor",
+                        "x-ms-visibility": "advanced",
+                        "description": "Cursor of the page before this one (from paging.cursors.before).",
+                        "name": "before",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The live media",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.MediaPage"
+                        }
+                    },
+                    "400": {
+                        "description": "A bad field, limit or cursor"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                },
+                "x-ms-pageable": {
+                    "nextLinkName": "nextLink"
+                },
+                "x-ms-visibility": "advanced"
+            }
+        },
+        "/{IG_USER_ID}/media": {
+            "get": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Lists the media (photos, videos, reels, albums) of the connection's Instagram account, newest first, one page at a time; nextLink leads to the next page. Also answers /me/media.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Get my media",
+                "operationId": "GetMyMedia",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "default": "me",
+                        "x-ms-summary": "Account ID",
+                        "x-ms-visibility": "internal",
+                        "description": "The account's ID, or me.",
+                        "name": "IG_USER_ID",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Fields",
+                        "x-ms-visibility": "advanced",
+                        "description": "Comma-separated fields of each media: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text.",
+                        "name": "fields",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "x-ms-summary": "Page size",
+                        "x-ms-visibility": "advanced",
+                        "description": "Media per page, 1 to 100 (Instagram's default is 25).",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "After cursor",
+                        "x-ms-visibility": "advanced",
+                        "description": "Cursor of the page after this one (from paging.cursors.after).",
+                        "name": "after",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Before cursor",
+                        "x-ms-visibility": "advanced",
+                        "description": "Cursor of the page before this one (from paging.cursors.before).",
+                        "name": "before",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "One page of media",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.MediaPage"
+                        }
+                    },
+                    "400": {
+                        "description": "A bad field, limit or cursor"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                },
+                "x-ms-pageable": {
+                    "nextLinkName": "nextLink"
+                },
+                "x-ms-visibility": "important"
+            },
+            "post": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Creates a media container (a photo, video, reel, story, carousel item or carousel) and answers its ID without waiting for it or publishing it: publish it later with Publish's creation_id once Get container status says FINISHED. A carousel's items are created first and waited for, since Instagram takes only finished items.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Create media container",
+                "operationId": "CreateMediaContainer",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "default": "me",
+                        "x-ms-summary": "Account ID",
+                        "x-ms-visibility": "internal",
+                        "description": "The account's ID, or me.",
+                        "name": "IG_USER_ID",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "x-ms-summary": "Media",
+                        "description": "The media and its options.",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/instagram.ContainerRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The new container's ID",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.IDAnswer"
+                        }
+                    },
+                    "400": {
+                        "description": "A bad body: no media URL, a caption over 2,200 characters, an option the media type does not take…"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "422": {
+                        "description": "A carousel item ended in ERROR or EXPIRED"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    },
+                    "504": {
+                        "description": "A carousel item did not finish in time"
                     }
                 },
                 "x-ms-visibility": "advanced"
@@ -403,9 +1499,524 @@ const docTemplate = `{
                 },
                 "x-ms-visibility": "important"
             }
+        },
+        "/{IG_USER_ID}/stories": {
+            "get": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Lists the connection's account's stories live now (the last 24 hours), one page at a time.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Get stories",
+                "operationId": "GetStories",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "default": "me",
+                        "x-ms-summary": "Account ID",
+                        "x-ms-visibility": "internal",
+                        "description": "The account's ID, or me.",
+                        "name": "IG_USER_ID",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Fields",
+                        "x-ms-visibility": "advanced",
+                        "description": "Comma-separated fields of each story: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text.",
+                        "name": "fields",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "x-ms-summary": "Page size",
+                        "x-ms-visibility": "advanced",
+                        "description": "Stories per page, 1 to 100 (Instagram's default is 25).",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "After cursor",
+                        "x-ms-visibility": "advanced",
+                        "description": "Cursor of the page after this one (from paging.cursors.after).",
+                        "name": "after",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Before cursor",
+                        "x-ms-visibility": "advanced",
+                        "description": "Cursor of the page before this one (from paging.cursors.before).",
+                        "name": "before",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "One page of stories",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.MediaPage"
+                        }
+                    },
+                    "400": {
+                        "description": "A bad field, limit or cursor"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                },
+                "x-ms-pageable": {
+                    "nextLinkName": "nextLink"
+                }
+            }
+        },
+        "/{IG_USER_ID}/tags": {
+            "get": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Lists the media in which the connection's account is tagged, one page at a time; nextLink leads to the next page.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "Get tagged media",
+                "operationId": "GetTaggedMedia",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "default": "me",
+                        "x-ms-summary": "Account ID",
+                        "x-ms-visibility": "internal",
+                        "description": "The account's ID, or me.",
+                        "name": "IG_USER_ID",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Fields",
+                        "x-ms-visibility": "advanced",
+                        "description": "Comma-separated fields of each media: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text.",
+                        "name": "fields",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "x-ms-summary": "Page size",
+                        "x-ms-visibility": "advanced",
+                        "description": "Media per page, 1 to 100 (Instagram's default is 25).",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "After cursor",
+                        "x-ms-visibility": "advanced",
+                        "description": "Cursor of the page after this one (from paging.cursors.after).",
+                        "name": "after",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Before cursor",
+                        "x-ms-visibility": "advanced",
+                        "description": "Cursor of the page before this one (from paging.cursors.before).",
+                        "name": "before",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "One page of media",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.MediaPage"
+                        }
+                    },
+                    "400": {
+                        "description": "A bad field, limit or cursor"
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token"
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent"
+                    },
+                    "502": {
+                        "description": "Instagram failed"
+                    }
+                },
+                "x-ms-pageable": {
+                    "nextLinkName": "nextLink"
+                }
+            }
         }
     },
     "definitions": {
+        "instagram.Comment": {
+            "type": "object",
+            "properties": {
+                "from": {
+                    "description": "The comment's author.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/instagram.CommentFrom"
+                        }
+                    ],
+                    "x-ms-summary": "From"
+                },
+                "hidden": {
+                    "description": "Whether the comment is hidden.",
+                    "type": "boolean",
+                    "x-ms-summary": "Hidden"
+                },
+                "id": {
+                    "description": "The comment's ID.",
+                    "type": "string",
+                    "x-ms-summary": "Comment ID",
+                    "example": "17870913679156914"
+                },
+                "like_count": {
+                    "description": "The number of likes.",
+                    "type": "integer",
+                    "x-ms-summary": "Like count"
+                },
+                "media": {
+                    "description": "The media the comment is on.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/instagram.CommentMedia"
+                        }
+                    ],
+                    "x-ms-summary": "Media"
+                },
+                "parent_id": {
+                    "description": "The ID of the comment this one replies to; absent on a top-level comment.",
+                    "type": "string",
+                    "x-ms-summary": "Parent comment ID"
+                },
+                "replies": {
+                    "description": "The replies to the comment.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/instagram.ReplyList"
+                        }
+                    ],
+                    "x-ms-summary": "Replies"
+                },
+                "text": {
+                    "description": "The comment's text.",
+                    "type": "string",
+                    "x-ms-summary": "Text",
+                    "example": "Lovely!"
+                },
+                "timestamp": {
+                    "description": "The comment's date, ISO 8601 in UTC.",
+                    "type": "string",
+                    "x-ms-summary": "Timestamp",
+                    "example": "2026-11-24T12:00:00+0000"
+                },
+                "user": {
+                    "description": "The connection's account, when it wrote the comment.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/instagram.CommentUser"
+                        }
+                    ],
+                    "x-ms-summary": "Account"
+                },
+                "username": {
+                    "description": "The username of the comment's author.",
+                    "type": "string",
+                    "x-ms-summary": "Username"
+                }
+            }
+        },
+        "instagram.CommentAnswer": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "description": "The comment.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/instagram.Comment"
+                        }
+                    ],
+                    "x-ms-summary": "Comment"
+                }
+            }
+        },
+        "instagram.CommentFrom": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "description": "The commenter's Instagram-scoped ID.",
+                    "type": "string",
+                    "x-ms-summary": "Commenter ID"
+                },
+                "username": {
+                    "description": "The commenter's username.",
+                    "type": "string",
+                    "x-ms-summary": "Commenter username"
+                }
+            }
+        },
+        "instagram.CommentList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "description": "The comments of this page.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/instagram.Comment"
+                    },
+                    "x-ms-summary": "Comments"
+                },
+                "paging": {
+                    "description": "Links and cursors to the other pages.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/instagram.Paging"
+                        }
+                    ],
+                    "x-ms-summary": "Paging"
+                }
+            }
+        },
+        "instagram.CommentMedia": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "description": "The media's ID.",
+                    "type": "string",
+                    "x-ms-summary": "Media ID"
+                },
+                "media_product_type": {
+                    "description": "The surface the media was published on: FEED, REELS, STORY or AD.",
+                    "type": "string",
+                    "x-ms-summary": "Media product type"
+                }
+            }
+        },
+        "instagram.CommentPage": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "description": "One page of comments, with paging links on the gateway.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/instagram.CommentList"
+                        }
+                    ],
+                    "x-ms-summary": "Page"
+                },
+                "nextLink": {
+                    "description": "The gateway URL of the next page; absent on the last page.",
+                    "type": "string",
+                    "x-ms-summary": "Next link"
+                }
+            }
+        },
+        "instagram.CommentRequest": {
+            "type": "object",
+            "required": [
+                "message"
+            ],
+            "properties": {
+                "message": {
+                    "description": "The comment's text, at most 2,200 characters.",
+                    "type": "string",
+                    "maxLength": 2200,
+                    "minLength": 1,
+                    "x-ms-summary": "Message",
+                    "x-ms-visibility": "important"
+                }
+            }
+        },
+        "instagram.CommentUser": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "description": "The account's ID.",
+                    "type": "string",
+                    "x-ms-summary": "Account ID"
+                }
+            }
+        },
+        "instagram.ContainerRequest": {
+            "type": "object",
+            "properties": {
+                "alt_text": {
+                    "description": "Alternative text of an image, at most 1,000 characters.",
+                    "type": "string",
+                    "maxLength": 1000,
+                    "x-ms-summary": "Alt text",
+                    "x-ms-visibility": "advanced"
+                },
+                "audio_name": {
+                    "description": "The name of a reel's audio, at most 255 characters.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "x-ms-summary": "Audio name",
+                    "x-ms-visibility": "advanced"
+                },
+                "caption": {
+                    "description": "The caption, at most 2,200 characters.",
+                    "type": "string",
+                    "maxLength": 2200,
+                    "x-ms-summary": "Caption",
+                    "x-ms-visibility": "important"
+                },
+                "children": {
+                    "description": "The items of a carousel: 2 to 10 images or videos.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/instagram.PublishChild"
+                    },
+                    "x-ms-summary": "Carousel items",
+                    "x-ms-visibility": "advanced"
+                },
+                "collaborators": {
+                    "description": "Usernames of up to 3 accounts invited as collaborators (not on stories).",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "x-ms-summary": "Collaborators",
+                    "x-ms-visibility": "advanced"
+                },
+                "cover_url": {
+                    "description": "Public URL of a reel's cover image.",
+                    "type": "string",
+                    "x-ms-summary": "Cover URL",
+                    "x-ms-visibility": "advanced"
+                },
+                "image_url": {
+                    "description": "Public URL of a JPEG image.",
+                    "type": "string",
+                    "x-ms-summary": "Image URL",
+                    "x-ms-visibility": "important",
+                    "example": "https://example.com/photo.jpg"
+                },
+                "is_carousel_item": {
+                    "description": "Makes an image or video container a carousel item, to list later in a carousel container's children (Create Media Container only).",
+                    "type": "boolean",
+                    "x-ms-summary": "Carousel item",
+                    "x-ms-visibility": "advanced"
+                },
+                "location_id": {
+                    "description": "ID of a location (a Facebook Page with a location) to tag, digits only.",
+                    "type": "string",
+                    "x-ms-summary": "Location ID",
+                    "x-ms-visibility": "advanced"
+                },
+                "media_type": {
+                    "description": "IMAGE, VIDEO, REELS, STORIES or CAROUSEL. Default: IMAGE for an image, REELS for a video (VIDEO for a carousel item), CAROUSEL with children.",
+                    "type": "string",
+                    "enum": [
+                        "IMAGE",
+                        "VIDEO",
+                        "REELS",
+                        "STORIES",
+                        "CAROUSEL"
+                    ],
+                    "x-ms-summary": "Media type"
+                },
+                "share_to_feed": {
+                    "description": "Whether a reel also appears in the feed (Instagram's default: true).",
+                    "type": "boolean",
+                    "x-ms-summary": "Share to feed",
+                    "x-ms-visibility": "advanced"
+                },
+                "thumb_offset": {
+                    "description": "The frame of a video or reel to use as its thumbnail, in milliseconds from the start.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-ms-summary": "Thumbnail offset",
+                    "x-ms-visibility": "advanced"
+                },
+                "user_tags": {
+                    "description": "Public accounts to tag: up to 20; on an image, each at x and y (0 to 1 from the top left).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/instagram.UserTag"
+                    },
+                    "x-ms-summary": "User tags",
+                    "x-ms-visibility": "advanced"
+                },
+                "video_url": {
+                    "description": "Public URL of a video (MP4 or MOV).",
+                    "type": "string",
+                    "x-ms-summary": "Video URL"
+                }
+            }
+        },
+        "instagram.ContainerStatus": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "description": "The container's ID.",
+                    "type": "string",
+                    "x-ms-summary": "Container ID",
+                    "example": "17889615691921648"
+                },
+                "status": {
+                    "description": "Instagram's words on the status: why it failed, for one.",
+                    "type": "string",
+                    "x-ms-summary": "Status"
+                },
+                "status_code": {
+                    "description": "IN_PROGRESS, FINISHED, PUBLISHED, ERROR or EXPIRED.",
+                    "type": "string",
+                    "enum": [
+                        "IN_PROGRESS",
+                        "FINISHED",
+                        "PUBLISHED",
+                        "ERROR",
+                        "EXPIRED"
+                    ],
+                    "x-ms-summary": "Status code",
+                    "example": "FINISHED"
+                }
+            }
+        },
+        "instagram.ContainerStatusAnswer": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "description": "The container's state.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/instagram.ContainerStatus"
+                        }
+                    ],
+                    "x-ms-summary": "Container"
+                }
+            }
+        },
         "instagram.Cursors": {
             "type": "object",
             "properties": {
@@ -418,6 +2029,207 @@ const docTemplate = `{
                     "description": "The cursor of the first item of the page.",
                     "type": "string",
                     "x-ms-summary": "Before cursor"
+                }
+            }
+        },
+        "instagram.HideCommentRequest": {
+            "type": "object",
+            "required": [
+                "hide"
+            ],
+            "properties": {
+                "hide": {
+                    "description": "true hides the comment; false shows it again.",
+                    "type": "boolean",
+                    "x-ms-summary": "Hide",
+                    "x-ms-visibility": "important"
+                }
+            }
+        },
+        "instagram.IDAnswer": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "description": "The new object.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/instagram.IDResult"
+                        }
+                    ],
+                    "x-ms-summary": "Created"
+                }
+            }
+        },
+        "instagram.IDResult": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "description": "The new object's ID.",
+                    "type": "string",
+                    "x-ms-summary": "ID",
+                    "example": "17889615691921648"
+                }
+            }
+        },
+        "instagram.Insight": {
+            "type": "object",
+            "properties": {
+                "description": {
+                    "description": "What the metric counts.",
+                    "type": "string",
+                    "x-ms-summary": "Description"
+                },
+                "id": {
+                    "description": "The metric's ID.",
+                    "type": "string",
+                    "x-ms-summary": "Metric ID"
+                },
+                "name": {
+                    "description": "The metric's name: reach, views…",
+                    "type": "string",
+                    "x-ms-summary": "Metric",
+                    "example": "reach"
+                },
+                "period": {
+                    "description": "The period: day, week, days_28, month or lifetime.",
+                    "type": "string",
+                    "x-ms-summary": "Period",
+                    "example": "lifetime"
+                },
+                "title": {
+                    "description": "The metric's title.",
+                    "type": "string",
+                    "x-ms-summary": "Title"
+                },
+                "total_value": {
+                    "description": "The total over the range (metric_type total_value).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/instagram.InsightTotal"
+                        }
+                    ],
+                    "x-ms-summary": "Total value"
+                },
+                "values": {
+                    "description": "The values by period (metric_type time_series, and media metrics).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/instagram.InsightValue"
+                    },
+                    "x-ms-summary": "Values"
+                }
+            }
+        },
+        "instagram.InsightBreakdown": {
+            "type": "object",
+            "properties": {
+                "dimension_keys": {
+                    "description": "The dimensions: media_product_type, follow_type, age…",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "x-ms-summary": "Dimensions"
+                },
+                "results": {
+                    "description": "The value of each combination.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/instagram.InsightBreakdownResult"
+                    },
+                    "x-ms-summary": "Results"
+                }
+            }
+        },
+        "instagram.InsightBreakdownResult": {
+            "type": "object",
+            "properties": {
+                "dimension_values": {
+                    "description": "The dimension values, in the order of dimension_keys.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "x-ms-summary": "Dimension values"
+                },
+                "value": {
+                    "description": "The value.",
+                    "type": "integer",
+                    "x-ms-summary": "Value"
+                }
+            }
+        },
+        "instagram.InsightList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "description": "One entry per metric.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/instagram.Insight"
+                    },
+                    "x-ms-summary": "Metrics"
+                },
+                "paging": {
+                    "description": "Instagram's paging, without its links.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/instagram.Paging"
+                        }
+                    ],
+                    "x-ms-summary": "Paging"
+                }
+            }
+        },
+        "instagram.InsightTotal": {
+            "type": "object",
+            "properties": {
+                "breakdowns": {
+                    "description": "The total broken down, when a breakdown was asked.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/instagram.InsightBreakdown"
+                    },
+                    "x-ms-summary": "Breakdowns"
+                },
+                "value": {
+                    "description": "The total.",
+                    "type": "integer",
+                    "x-ms-summary": "Total"
+                }
+            }
+        },
+        "instagram.InsightValue": {
+            "type": "object",
+            "properties": {
+                "end_time": {
+                    "description": "The end of the period, ISO 8601 in UTC.",
+                    "type": "string",
+                    "x-ms-summary": "End time"
+                },
+                "value": {
+                    "description": "The value (online_followers' is an object of hours: read it through the Graph base path).",
+                    "type": "integer",
+                    "x-ms-summary": "Value"
+                }
+            }
+        },
+        "instagram.InsightsAnswer": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "description": "The metrics.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/instagram.InsightList"
+                        }
+                    ],
+                    "x-ms-summary": "Insights"
+                },
+                "nextLink": {
+                    "description": "Always absent: insights come in one page.",
+                    "type": "string",
+                    "x-ms-summary": "Next link"
                 }
             }
         },
@@ -641,6 +2453,13 @@ const docTemplate = `{
                     "x-ms-summary": "Alt text",
                     "x-ms-visibility": "advanced"
                 },
+                "audio_name": {
+                    "description": "The name of a reel's audio, at most 255 characters.",
+                    "type": "string",
+                    "maxLength": 255,
+                    "x-ms-summary": "Audio name",
+                    "x-ms-visibility": "advanced"
+                },
                 "caption": {
                     "description": "The caption, at most 2,200 characters.",
                     "type": "string",
@@ -657,6 +2476,21 @@ const docTemplate = `{
                     "x-ms-summary": "Carousel items",
                     "x-ms-visibility": "advanced"
                 },
+                "collaborators": {
+                    "description": "Usernames of up to 3 accounts invited as collaborators (not on stories).",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "x-ms-summary": "Collaborators",
+                    "x-ms-visibility": "advanced"
+                },
+                "cover_url": {
+                    "description": "Public URL of a reel's cover image.",
+                    "type": "string",
+                    "x-ms-summary": "Cover URL",
+                    "x-ms-visibility": "advanced"
+                },
                 "creation_id": {
                     "description": "ID of a FINISHED container to publish as it is; send it alone.",
                     "type": "string",
@@ -665,14 +2499,26 @@ const docTemplate = `{
                     "example": "17889615691921648"
                 },
                 "image_url": {
-                    "description": "Public URL of a JPEG image to publish.",
+                    "description": "Public URL of a JPEG image.",
                     "type": "string",
                     "x-ms-summary": "Image URL",
                     "x-ms-visibility": "important",
                     "example": "https://example.com/photo.jpg"
                 },
+                "is_carousel_item": {
+                    "description": "Makes an image or video container a carousel item, to list later in a carousel container's children (Create Media Container only).",
+                    "type": "boolean",
+                    "x-ms-summary": "Carousel item",
+                    "x-ms-visibility": "advanced"
+                },
+                "location_id": {
+                    "description": "ID of a location (a Facebook Page with a location) to tag, digits only.",
+                    "type": "string",
+                    "x-ms-summary": "Location ID",
+                    "x-ms-visibility": "advanced"
+                },
                 "media_type": {
-                    "description": "IMAGE, VIDEO, REELS, STORIES or CAROUSEL. Default: IMAGE for an image, REELS for a video, CAROUSEL with children.",
+                    "description": "IMAGE, VIDEO, REELS, STORIES or CAROUSEL. Default: IMAGE for an image, REELS for a video (VIDEO for a carousel item), CAROUSEL with children.",
                     "type": "string",
                     "enum": [
                         "IMAGE",
@@ -683,8 +2529,30 @@ const docTemplate = `{
                     ],
                     "x-ms-summary": "Media type"
                 },
+                "share_to_feed": {
+                    "description": "Whether a reel also appears in the feed (Instagram's default: true).",
+                    "type": "boolean",
+                    "x-ms-summary": "Share to feed",
+                    "x-ms-visibility": "advanced"
+                },
+                "thumb_offset": {
+                    "description": "The frame of a video or reel to use as its thumbnail, in milliseconds from the start.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "x-ms-summary": "Thumbnail offset",
+                    "x-ms-visibility": "advanced"
+                },
+                "user_tags": {
+                    "description": "Public accounts to tag: up to 20; on an image, each at x and y (0 to 1 from the top left).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/instagram.UserTag"
+                    },
+                    "x-ms-summary": "User tags",
+                    "x-ms-visibility": "advanced"
+                },
                 "video_url": {
-                    "description": "Public URL of a video (MP4 or MOV) to publish.",
+                    "description": "Public URL of a video (MP4 or MOV).",
                     "type": "string",
                     "x-ms-summary": "Video URL"
                 }
@@ -759,6 +2627,83 @@ const docTemplate = `{
                         "$ref": "#/definitions/instagram.PublishingLimit"
                     },
                     "x-ms-summary": "Limits"
+                }
+            }
+        },
+        "instagram.Reply": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "description": "The reply's ID.",
+                    "type": "string",
+                    "x-ms-summary": "Reply ID"
+                },
+                "text": {
+                    "description": "The reply's text.",
+                    "type": "string",
+                    "x-ms-summary": "Reply text"
+                },
+                "timestamp": {
+                    "description": "The reply's date, ISO 8601 in UTC.",
+                    "type": "string",
+                    "x-ms-summary": "Reply timestamp"
+                },
+                "username": {
+                    "description": "The username of the reply's author.",
+                    "type": "string",
+                    "x-ms-summary": "Reply username"
+                }
+            }
+        },
+        "instagram.ReplyList": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "description": "The replies.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/instagram.Reply"
+                    },
+                    "x-ms-summary": "Replies"
+                }
+            }
+        },
+        "instagram.SuccessAnswer": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "description": "Instagram's answer.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/instagram.SuccessResult"
+                        }
+                    ],
+                    "x-ms-summary": "Result"
+                }
+            }
+        },
+        "instagram.SuccessResult": {
+            "type": "object",
+            "properties": {
+                "success": {
+                    "description": "true when Instagram made the change.",
+                    "type": "boolean",
+                    "x-ms-summary": "Success",
+                    "example": true
+                }
+            }
+        },
+        "instagram.UpdateMediaRequest": {
+            "type": "object",
+            "required": [
+                "comment_enabled"
+            ],
+            "properties": {
+                "comment_enabled": {
+                    "description": "Whether people may comment on the media.",
+                    "type": "boolean",
+                    "x-ms-summary": "Comments enabled",
+                    "x-ms-visibility": "important"
                 }
             }
         },
@@ -837,6 +2782,33 @@ const docTemplate = `{
                         }
                     ],
                     "x-ms-summary": "Account"
+                }
+            }
+        },
+        "instagram.UserTag": {
+            "type": "object",
+            "required": [
+                "username"
+            ],
+            "properties": {
+                "username": {
+                    "description": "The tagged account's username.",
+                    "type": "string",
+                    "x-ms-summary": "Username"
+                },
+                "x": {
+                    "description": "Horizontal position on an image, 0 (left) to 1 (right).",
+                    "type": "number",
+                    "maximum": 1,
+                    "minimum": 0,
+                    "x-ms-summary": "X"
+                },
+                "y": {
+                    "description": "Vertical position on an image, 0 (top) to 1 (bottom).",
+                    "type": "number",
+                    "maximum": 1,
+                    "minimum": 0,
+                    "x-ms-summary": "Y"
                 }
             }
         }

@@ -3,6 +3,7 @@ package connectors
 import (
 	"bytes"
 	"cmp"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -89,6 +90,8 @@ type Match struct {
 	Format  Format
 	Version string
 	Params  map[string]string
+	// repeated names an old-format ID given more than once.
+	repeated string
 }
 
 // Resolve finds the action for method and the path below the connector's
@@ -121,50 +124,94 @@ func (r *Router) Resolve(method, rawPath string, query url.Values) (*Match, []st
 // Where several actions share a path in the new format (/{ID} is a media, a
 // user, a comment or a container), the node is resolved by what the request
 // asks: the first action of the table, in order, that accepts the IDs, the
-// fields or metrics asked and the body. With none of them, the table's first
-// (a media) wins. The old format names the node, so it has one candidate.
-// When no candidate accepts the request, the first candidate's error is the
-// answer, with a Call that only names the action it was checked as (Action,
-// Format, Version, Params), for logs and metrics.
+// query (fields, metrics, the other parameters) and the body. A candidate
+// refuses a query parameter that another candidate declares and it does not
+// (period names account insights, not media insights). With none of them,
+// the table's first (a media) wins. The old format names the node, so it
+// has one candidate. When no candidate accepts the request, the answer is
+// the error of the candidate that got furthest (its IDs valid, then its
+// parameters known; the first of those), with a Call that only names the
+// action it was checked as (Action, Format, Version, Params), for logs and
+// metrics.
 func (r *Router) Build(method, rawPath string, query url.Values, body []byte) (*Call, []string, error) {
 	cands, allowed, err := r.candidates(method, rawPath, query)
 	if err != nil {
 		return nil, allowed, err
 	}
-	var first error
+	var (
+		best      *Match
+		bestErr   error
+		bestStage = -1
+	)
 	for _, m := range cands {
-		call, err := m.build(query, body)
+		call, stage, err := m.build(query, body, cands)
 		if err == nil {
 			return call, nil, nil
 		}
-		first = cmp.Or(first, err)
+		if stage > bestStage {
+			best, bestErr, bestStage = m, err, stage
+		}
 	}
-	m := cands[0]
-	return &Call{Action: m.Action, Format: m.Format, Version: m.Version, Params: m.Params}, nil, first
+	return &Call{Action: best.Action, Format: best.Format, Version: best.Version, Params: best.Params}, nil, bestErr
 }
 
-// build checks the match's IDs, query and body and returns its call.
-func (m *Match) build(query url.Values, body []byte) (*Call, error) {
+// How far a candidate's build got before it failed.
+const (
+	stageIDs    = iota // a path parameter is not a valid ID
+	stageParams        // it lacks a parameter another candidate declares
+	stageInput         // its query or body is bad
+)
+
+// build checks the match's IDs, query and body and returns its call, or
+// how far it got and why it failed. siblings are the other candidates for
+// the same path.
+func (m *Match) build(query url.Values, body []byte, siblings []*Match) (*Call, int, error) {
 	if err := m.checkIDs(); err != nil {
-		return nil, err
+		return nil, stageIDs, err
+	}
+	if err := m.checkSiblingParams(query, siblings); err != nil {
+		return nil, stageParams, err
 	}
 	q, err := BuildQuery(m.Action, m.Version, query)
 	if err != nil {
-		return nil, err
+		return nil, stageInput, err
 	}
 	call := &Call{Action: m.Action, Format: m.Format, Version: m.Version, Params: m.Params, Query: q}
 	if m.Action.Body != nil {
 		if call.Body, err = m.Action.Body(body); err != nil {
-			return nil, err
+			return nil, stageInput, err
 		}
 	} else if len(bytes.TrimSpace(body)) > 0 {
-		return nil, Errorf(CodeBadRequest, "%s takes no body", m.Action.Name)
+		return nil, stageInput, Errorf(CodeBadRequest, "%s takes no body", m.Action.Name)
 	}
-	return call, nil
+	return call, 0, nil
+}
+
+// checkSiblingParams refuses a request that gives a query parameter another
+// candidate for the same path declares and this one does not: the
+// parameter names the other node.
+func (m *Match) checkSiblingParams(query url.Values, siblings []*Match) error {
+	if len(siblings) < 2 {
+		return nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(query)) {
+		if m.Action.declares(name) {
+			continue
+		}
+		for _, s := range siblings {
+			if s.Action.declares(name) {
+				return Errorf(CodeBadRequest, "%s takes no %s parameter", m.Action.Name, truncate(name, 64))
+			}
+		}
+	}
+	return nil
 }
 
 // checkIDs checks every path parameter of the match.
 func (m *Match) checkIDs() error {
+	if m.repeated != "" {
+		return Errorf(CodeBadRequest, "%s must be given once", m.repeated)
+	}
 	for _, name := range m.Action.PathParams() {
 		if err := checkID(m.Action, name, m.Params[name]); err != nil {
 			return err
@@ -173,9 +220,10 @@ func (m *Match) checkIDs() error {
 	return nil
 }
 
-// candidates returns the actions whose template matches the path with
-// method, best first (literal segments before parameters, then table
-// order), or the methods the path allows.
+// candidates returns the actions whose template matches the path best,
+// literal segments before parameters, in table order, or, when the best
+// templates of the path have other methods, METHOD_NOT_ALLOWED with those
+// methods.
 func (r *Router) candidates(method, rawPath string, query url.Values) ([]*Match, []string, error) {
 	segs := strings.Split(strings.Trim(rawPath, "/"), "/")
 	for i, s := range segs {
@@ -197,35 +245,41 @@ func (r *Router) candidates(method, rawPath string, query url.Values) ([]*Match,
 	if msg, ok := r.unsupported(segs, query); ok {
 		return nil, nil, Errorf(CodeNotFound, "%s", msg)
 	}
-	var (
-		best      []*Match
-		bestScore = -1
-		allowed   []string
-	)
+	// The best score of the path's templates whatever their method
+	// (topScore), and of those with method (bestScore); scoring allocates
+	// nothing, only the best candidates become matches.
+	topScore, bestScore := -1, -1
 	for _, a := range r.actions {
-		m, score, ok := matchAction(a, segs, query)
+		score, ok := scoreAction(a, segs)
 		if !ok {
 			continue
 		}
-		if a.Method != method {
-			if !contains(allowed, a.Method) {
-				allowed = append(allowed, a.Method)
-			}
-			continue
-		}
-		m.Version = version
-		switch {
-		case score > bestScore:
-			best, bestScore = []*Match{m}, score
-		case score == bestScore:
-			best = append(best, m)
+		topScore = max(topScore, score)
+		if a.Method == method {
+			bestScore = max(bestScore, score)
 		}
 	}
-	if best == nil {
-		if len(allowed) > 0 {
-			return nil, allowed, Errorf(CodeMethodNotAllowed, "method %s is not allowed here; allowed: %s", method, strings.Join(allowed, ", "))
-		}
+	switch {
+	case topScore < 0:
 		return nil, nil, Errorf(CodeNotFound, "no action at this path")
+	case bestScore < topScore:
+		// The path's best templates have other methods: /me is GET only,
+		// even though DELETE /{IG_MEDIA_ID} would match "me".
+		var allowed []string
+		for _, a := range r.actions {
+			if score, ok := scoreAction(a, segs); ok && score == topScore && !contains(allowed, a.Method) {
+				allowed = append(allowed, a.Method)
+			}
+		}
+		return nil, allowed, Errorf(CodeMethodNotAllowed, "method %s is not allowed here; allowed: %s", method, strings.Join(allowed, ", "))
+	}
+	var best []*Match
+	for _, a := range r.actions {
+		if score, ok := scoreAction(a, segs); ok && score == bestScore && a.Method == method {
+			m := newMatch(a, segs, query)
+			m.Version = version
+			best = append(best, m)
+		}
 	}
 	return best, nil, nil
 }
@@ -241,38 +295,86 @@ func (r *Router) unsupported(segs []string, query url.Values) (string, bool) {
 	return "", false
 }
 
-// matchAction matches segs against a's template. Literal segments score more
-// than parameters, so "me/media" wins over "{IG_USER_ID}/media".
-func matchAction(a *Action, segs []string, query url.Values) (*Match, int, bool) {
+// declares tells whether the action takes the query parameter name.
+func (a *Action) declares(name string) bool {
+	if name == "fields" {
+		return len(a.Fields) > 0
+	}
+	for _, p := range a.Query {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// scoreAction scores segs against a's template, or tells they do not
+// match. Literal segments score more than parameters, so "me" wins over
+// "{IG_MEDIA_ID}"; a parameter in the old format (its lower-case name)
+// scores more than one in the new format.
+func scoreAction(a *Action, segs []string) (int, bool) {
 	tmpl := a.segs()
 	if len(tmpl) != len(segs) {
-		return nil, 0, false
+		return 0, false
 	}
-	m := &Match{Action: a, Format: FormatNew}
 	score := 0
 	for i, t := range tmpl {
-		s := segs[i]
-		if !isParam(t) {
+		switch s := segs[i]; {
+		case !isParam(t):
 			if s != t {
-				return nil, 0, false
+				return 0, false
 			}
 			score += 2
+		case isLowerOf(s, t[1:len(t)-1]):
+			score++
+		}
+	}
+	return score, true
+}
+
+// newMatch returns the match of segs against a's template, which
+// scoreAction matched: the path parameters' values, from the path or, in
+// the old format, from the query.
+func newMatch(a *Action, segs []string, query url.Values) *Match {
+	m := &Match{Action: a, Format: FormatNew}
+	for i, t := range a.segs() {
+		if !isParam(t) {
 			continue
 		}
 		name := t[1 : len(t)-1]
 		if m.Params == nil {
 			m.Params = make(map[string]string, 2)
 		}
-		if s == strings.ToLower(name) {
-			// Old format: the value is in the query.
-			m.Format = FormatOld
-			m.Params[name] = query.Get(name)
-			score++
+		if s := segs[i]; !isLowerOf(s, name) {
+			m.Params[name] = s
 			continue
 		}
-		m.Params[name] = s
+		// Old format: the value is in the query, once.
+		m.Format = FormatOld
+		if len(query[name]) > 1 {
+			m.repeated = name
+		}
+		m.Params[name] = query.Get(name)
 	}
-	return m, score, true
+	return m
+}
+
+// isLowerOf tells whether s is name in lower case (ASCII), without
+// allocating.
+func isLowerOf(s, name string) bool {
+	if len(s) != len(name) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if s[i] != c {
+			return false
+		}
+	}
+	return true
 }
 
 func checkID(a *Action, name, v string) error {
@@ -319,6 +421,9 @@ func BuildQuery(a *Action, version string, q url.Values) (url.Values, error) {
 		val, err := checkQuery(p, version, v[0])
 		if err != nil {
 			return nil, err
+		}
+		if val == "" && p.Kind == QueryList {
+			continue // an empty list is absent
 		}
 		out.Set(p.Name, val)
 	}

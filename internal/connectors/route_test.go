@@ -41,6 +41,8 @@ func TestResolve(t *testing.T) {
 		{"GET", "v21.0/ig_media_id", "IG_MEDIA_ID=..", "", "", "", nil, connectors.CodeBadRequest},
 		{"GET", "v21.0/me", "", "GetMyDetails", connectors.FormatNew, "v21.0", nil, ""},
 		{"GET", "v21.0/ig_media_id", "IG_MEDIA_ID=me", "", "", "", nil, connectors.CodeBadRequest},
+		// An old-format ID given twice is refused, like every repeated parameter.
+		{"GET", "v21.0/ig_media_id", "IG_MEDIA_ID=17895695668004550&IG_MEDIA_ID=abc", "", "", "", nil, connectors.CodeBadRequest},
 		{"POST", "v21.0/abc/media_publish", "", "", "", "", nil, connectors.CodeBadRequest},
 		// Unknown routes and methods.
 		{"GET", "v21.0/me/media/extra/more", "", "", "", "", nil, connectors.CodeNotFound},
@@ -49,7 +51,7 @@ func TestResolve(t *testing.T) {
 		{"GET", "v21.0/me/unknown", "", "", "", "", nil, connectors.CodeNotFound},
 		{"DELETE", "v21.0/me", "", "", "", "", nil, connectors.CodeMethodNotAllowed},
 		{"GET", "v21.0/me/media_publish", "", "", "", "", nil, connectors.CodeMethodNotAllowed},
-		{"POST", "v21.0/me/media", "", "", "", "", nil, connectors.CodeMethodNotAllowed},
+		{"PUT", "v21.0/me/media", "", "", "", "", nil, connectors.CodeMethodNotAllowed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path+"?"+tt.query, func(t *testing.T) {

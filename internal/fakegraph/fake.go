@@ -7,16 +7,46 @@
 // and previous URLs embed the access token, the X-App-Usage and
 // X-Business-Use-Case-Usage headers and throttling codes, the two-step
 // publishing flow with its container state machine, and
-// refresh_access_token. One user's objects are invisible to another's token.
+// refresh_access_token. One user's objects are invisible to another's token:
+// another user's ID, or a deleted object's, answers code 100, subcode 33.
+//
+// Every route takes an optional /vNN.N/ prefix, and the token as an
+// access_token parameter or an Authorization header. The catalog:
+//
+//   - GET /me and /{ig-user-id} (the token's own user), and its edges:
+//     GET and POST /media (list; create a container), POST /media_publish,
+//     GET /content_publishing_limit, /stories (the last 24 hours),
+//     /tags (media of others the user is tagged in), /live_media (empty:
+//     the sandbox seeds no live broadcast) and /insights;
+//   - GET, POST (comment_enabled) and DELETE /{ig-media-id}, and GET
+//     /children, GET and POST /comments, GET /insights;
+//   - GET, POST (hide) and DELETE /{ig-comment-id}, and GET and POST
+//     /replies (as Instagram documents, a reply to a reply goes to its
+//     top-level comment; a hidden comment takes no reply);
+//   - GET /{ig-container-id} (id, status, status_code).
+//
+// Hashtag search (/ig_hashtag_search, /{hashtag-id}/recent_media and
+// /top_media) and the business_discovery field belong to the Instagram API
+// with Facebook Login; an Instagram User token gets a permission error
+// (code 10, HTTP 403).
+//
+// The fields parameter takes field expansion (owner{username},
+// from{id,username}, replies.limit(5){text}); a field the node's type lacks
+// is Graph's "(#100) Tried accessing nonexisting field (x) on node type
+// (IGUser|IGMedia|IGComment|ShadowIGMediaBuilder)". IDs are digits only,
+// in one range per kind: users 178414…, comments 1785…, media 179…,
+// containers 180… (the seeded DemoContainerID, 17889…, predates them).
+// AccountMetrics and MediaMetrics list the insights metrics of an API
+// version.
 package fakegraph
 
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,8 +88,14 @@ type Media struct {
 	AltText          string
 	Timestamp        time.Time
 	LikeCount        int
-	CommentsCount    int
-	Children         []string
+	// CommentsCount counts the media's comments and their replies; the
+	// fake keeps it as comments are added and deleted.
+	CommentsCount int
+	Children      []string
+	// commentsOff is set by POST /{ig-media-id}?comment_enabled=false.
+	commentsOff bool
+	// album is the carousel a child belongs to.
+	album string
 }
 
 // Container is a media container of the publishing flow.
@@ -114,7 +150,14 @@ type Server struct {
 	calls      map[string]int // user ID -> calls this hour, for the usage headers
 	callsHour  time.Time
 	published  map[string]int // user ID -> posts published
-	nextID     int64
+	comments   map[string]*comment
+	// topComments holds each media's top-level comment IDs, newest first.
+	topComments map[string][]string
+	// stories and tags hold a user's story media and the media the user
+	// is tagged in, newest first.
+	stories map[string][]string
+	tags    map[string][]string
+	nextID  int64
 
 	requests atomic.Int64
 	fault    atomic.Pointer[Fault]
@@ -143,6 +186,10 @@ func New() *Server {
 		throttles:      map[string]throttle{},
 		calls:          map[string]int{},
 		published:      map[string]int{},
+		comments:       map[string]*comment{},
+		topComments:    map[string][]string{},
+		stories:        map[string][]string{},
+		tags:           map[string][]string{},
 		nextID:         1,
 	}
 }
@@ -213,23 +260,27 @@ func (s *Server) Throttle(userID string, code int, d time.Duration) {
 	s.throttles[userID] = throttle{code: code, until: s.Now().Add(d)}
 }
 
-// AddMedia adds n media objects to a user (newest first) and returns their
-// IDs, newest first.
+// AddMedia adds n media objects to a user (newest first), the i-th (from
+// the oldest, 0-based) with i%5 comments, and returns their IDs, newest
+// first.
 func (s *Server) AddMedia(userID string, n int) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.addMediaLocked(userID, n)
+}
+
+func (s *Server) addMediaLocked(userID string, n int) []string {
 	u := s.users[userID]
 	base := s.Now().Add(-time.Duration(n) * time.Hour)
 	for i := range n {
 		m := &Media{
-			ID:               s.newIDLocked(17900000000000000),
+			ID:               s.newIDLocked(mediaIDBase),
 			OwnerID:          userID,
 			Caption:          fmt.Sprintf("Sandbox post #%d by %s", i+1, u.Username),
 			MediaType:        "IMAGE",
 			MediaProductType: "FEED",
 			Timestamp:        base.Add(time.Duration(i) * time.Hour).UTC(),
 			LikeCount:        (i * 7) % 50,
-			CommentsCount:    i % 5,
 		}
 		switch i % 5 {
 		case 3:
@@ -238,13 +289,14 @@ func (s *Server) AddMedia(userID string, n int) []string {
 		case 4:
 			m.MediaType = "CAROUSEL_ALBUM"
 			for range 2 {
-				c := s.newIDLocked(17900000000000000)
-				s.media[c] = &Media{ID: c, OwnerID: userID, MediaType: "IMAGE", MediaProductType: "FEED",
+				c := s.newIDLocked(mediaIDBase)
+				s.media[c] = &Media{ID: c, OwnerID: userID, MediaType: "IMAGE", MediaProductType: "FEED", album: m.ID,
 					Timestamp: m.Timestamp, MediaURL: cdnURL(c, "jpg"), Permalink: "https://www.instagram.com/p/" + shortcode(c) + "/", Shortcode: shortcode(c)}
 				m.Children = append(m.Children, c)
 			}
 		}
 		s.finishMediaLocked(m)
+		s.addCommentsLocked(m.ID, i%5)
 	}
 	ids := s.order[userID]
 	out := make([]string, n)
@@ -256,8 +308,11 @@ func cdnURL(id, ext string) string {
 	return "https://scontent.cdninstagram.com/v/sandbox/" + id + "." + ext
 }
 
+// shortcode is the media's shortcode: its ID's 8 bytes in URL base64, 11
+// characters, one per media as on Instagram.
 func shortcode(id string) string {
-	return strings.TrimRight(base64.RawURLEncoding.EncodeToString([]byte(id))[:11], "-_")
+	n, _ := strconv.ParseUint(id, 10, 64)
+	return base64.RawURLEncoding.EncodeToString(binary.BigEndian.AppendUint64(nil, n))
 }
 
 // finishMediaLocked fills derived fields and adds m newest-first.
@@ -290,6 +345,15 @@ func (s *Server) AddContainer(userID, id, imageURL string) {
 		readyAt: now, final: StateFinished, reason: "Finished: Media has been uploaded and it is ready to be published.",
 	}
 }
+
+// ID ranges: every ID is digits only, and the kind of node an ID names
+// shows in its first digits (users are 178414…, set by AddUser; the seeded
+// DemoContainerID predates the ranges and is 17889…).
+const (
+	mediaIDBase     = 17900000000000000
+	commentIDBase   = 17850000000000000
+	containerIDBase = 18000000000000000
+)
 
 func (s *Server) newIDLocked(base int64) string {
 	s.nextID++

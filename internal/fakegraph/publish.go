@@ -113,7 +113,7 @@ func (s *Server) createContainer(w http.ResponseWriter, r *http.Request, user *U
 		s.writeError(w, http.StatusBadRequest, param("The parameter media_type must be one of VIDEO, REELS, STORIES, CAROUSEL."))
 		return
 	}
-	c.ID = s.newIDLocked(18000000000000000)
+	c.ID = s.newIDLocked(containerIDBase)
 	c.readyAt = c.Created.Add(delay)
 	s.containers[c.ID] = c
 	writeJSON(w, http.StatusOK, map[string]string{"id": c.ID})
@@ -146,7 +146,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request, user *User) {
 			UserTitle: "Media ID is not available", UserMsg: "The media is not ready for publishing, please wait for a moment. (" + reason + ")"})
 		return
 	}
-	m := &Media{ID: s.newIDLocked(17900000000000000), OwnerID: user.ID, Caption: c.Caption, AltText: c.AltText, Timestamp: s.Now().UTC(), MediaProductType: "FEED"}
+	m := &Media{ID: s.newIDLocked(mediaIDBase), OwnerID: user.ID, Caption: c.Caption, AltText: c.AltText, Timestamp: s.Now().UTC(), MediaProductType: "FEED"}
 	switch c.MediaType {
 	case "IMAGE":
 		m.MediaType, m.MediaURL = "IMAGE", c.ImageURL
@@ -162,7 +162,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request, user *User) {
 		m.MediaType = "CAROUSEL_ALBUM"
 		for _, k := range c.Children {
 			kc := s.containers[k]
-			child := &Media{ID: s.newIDLocked(17900000000000000), OwnerID: user.ID, MediaType: "IMAGE", MediaURL: kc.ImageURL, Timestamp: m.Timestamp, MediaProductType: "FEED"}
+			child := &Media{ID: s.newIDLocked(mediaIDBase), OwnerID: user.ID, MediaType: "IMAGE", MediaURL: kc.ImageURL, Timestamp: m.Timestamp, MediaProductType: "FEED", album: m.ID}
 			if kc.VideoURL != "" {
 				child.MediaType, child.MediaURL = "VIDEO", kc.VideoURL
 			}
@@ -174,6 +174,11 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request, user *User) {
 		}
 	}
 	s.finishMediaLocked(m)
+	if m.MediaProductType == "STORY" {
+		// A story is also on the stories edge (and stays on /media, where
+		// the fake has always listed what was published).
+		s.stories[user.ID] = append([]string{m.ID}, s.stories[user.ID]...)
+	}
 	c.state, c.mediaID = StatePublished, m.ID
 	s.published[user.ID]++
 	writeJSON(w, http.StatusOK, map[string]string{"id": m.ID})

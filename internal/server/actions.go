@@ -135,6 +135,16 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	req.conn = conn
+	if wait := time.Until(conn.CooldownUntil); wait > 0 {
+		// Upstream throttles this connection: the gateway answers for it,
+		// before the limiter, so this 429 costs the connection nothing.
+		req.held = true
+		s.fail(c, &connectors.Error{
+			Code:       connectors.CodeRateLimited,
+			Message:    "Instagram is throttling this connection; the gateway holds its calls until Instagram lets it call again",
+			RetryAfter: seconds(wait),
+		})
+	}
 }
 
 // authFailed counts a failed authentication of the client's address and
@@ -216,16 +226,6 @@ func (s *Server) release(c *gin.Context, conn *connectors.Connection, slot *limi
 // invoke performs the validated call upstream and writes the answer.
 func (s *Server) invoke(c *gin.Context) {
 	req := requestOf(c)
-	if wait := time.Until(req.conn.CooldownUntil); wait > 0 {
-		// Upstream throttles this connection: do not call it until then.
-		req.held = true
-		s.fail(c, &connectors.Error{
-			Code:       connectors.CodeRateLimited,
-			Message:    "Instagram is throttling this connection; the gateway holds its calls until Instagram lets it call again",
-			RetryAfter: int(math.Ceil(wait.Seconds())),
-		})
-		return
-	}
 	call := req.call
 	var err error
 	if call.Token, err = s.opts.Connections.Token(req.conn); err != nil {

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/dlclark/regexp2"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/igconnect/gateway/internal/connectors"
 	"github.com/igconnect/gateway/internal/connectors/instagram"
 	"github.com/igconnect/gateway/swagger"
 )
@@ -139,69 +141,221 @@ func TestCommittedDefinitionIsGenerated(t *testing.T) {
 	}
 }
 
-// The definition and the action table must agree, in both directions.
-func TestDefinitionMatchesActionTable(t *testing.T) {
-	var def struct {
-		Paths map[string]map[string]struct {
-			OperationID string `json:"operationId"`
-			Parameters  []struct {
-				Name, In string
+// definitionDoc is the part of the definition compared with the action
+// table.
+type definitionDoc struct {
+	BasePath string `json:"basePath"`
+	Paths    map[string]map[string]struct {
+		OperationID string `json:"operationId"`
+		Parameters  []struct {
+			Name, In, Description string
+			Enum                  []string
+		}
+	}
+}
+
+// pathParamRe matches a path template's parameter: {IG_MEDIA_ID}.
+var pathParamRe = regexp.MustCompile(`\{[^}/]*\}`)
+
+// oldPath is a path template in the old format: each {X} replaced by x.
+func oldPath(path string) string {
+	return pathParamRe.ReplaceAllStringFunc(path, func(p string) string { return strings.ToLower(p[1 : len(p)-1]) })
+}
+
+// compareDefinition returns how def and the action table disagree: a row
+// without an operation or an operation without a row (both naming it), a
+// row documented at another path or method, with other parameters, or two
+// documented paths that are the same template. A row is documented in the
+// new format (its path, its path parameters in the path) or in the old one
+// (each {X} of its path replaced by x, and X a query parameter).
+func compareDefinition(def definitionDoc, actions []*connectors.Action) []string {
+	var problems []string
+	fail := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	version := def.BasePath[strings.LastIndexByte(def.BasePath, '/')+1:]
+	byID := map[string]*connectors.Action{}
+	for _, a := range actions {
+		byID[a.OperationID] = a
+	}
+	documented := map[string]bool{}
+	paths := make([]string, 0, len(def.Paths))
+	for path := range def.Paths {
+		paths = append(paths, path)
+	}
+	sort.Strings(paths)
+	templates, olds := map[string]string{}, map[string]string{}
+	for _, path := range paths {
+		// Two paths that only name their parameters differently are one
+		// template to a client (/{IG_MEDIA_ID} and /{IG_USER_ID}); so are
+		// two paths of the same old format.
+		if other, ok := templates[pathParamRe.ReplaceAllString(path, "{}")]; ok {
+			fail("documented paths %s and %s are the same template: document all but one in the old format", other, path)
+		}
+		templates[pathParamRe.ReplaceAllString(path, "{}")] = path
+		if other, ok := olds[oldPath(path)]; ok {
+			fail("documented paths %s and %s are the same path in the old format", other, path)
+		}
+		olds[oldPath(path)] = path
+		for method, op := range def.Paths[path] {
+			documented[op.OperationID] = true
+			a := byID[op.OperationID]
+			if a == nil {
+				fail("the definition documents %s (%s %s), which no action has", op.OperationID, strings.ToUpper(method), path)
+				continue
+			}
+			old := false
+			switch path {
+			case "/" + a.Path:
+			case "/" + oldPath(a.Path):
+				old = true
+			default:
+				fail("%s is documented at %s but routed at /%s (or /%s in the old format): %s", a.OperationID, path, a.Path, oldPath(a.Path), regenerate)
+			}
+			if !strings.EqualFold(a.Method, method) {
+				fail("%s is documented as %s but routed as %s: %s", a.OperationID, strings.ToUpper(method), a.Method, regenerate)
+			}
+			inPath, inQuery := []string{}, []string{}
+			params := map[string]int{}
+			for i, p := range op.Parameters {
+				switch p.In {
+				case "path":
+					inPath = append(inPath, p.Name)
+				case "query":
+					inQuery = append(inQuery, p.Name)
+					params[p.Name] = i
+				}
+			}
+			wantPath, wantQuery := []string{}, []string{}
+			if old {
+				wantQuery = append(wantQuery, a.PathParams()...)
+			} else {
+				wantPath = append(wantPath, a.PathParams()...)
+			}
+			if len(a.Fields) > 0 {
+				wantQuery = append(wantQuery, "fields")
+			}
+			for _, q := range a.Query {
+				wantQuery = append(wantQuery, q.Name)
+			}
+			for _, l := range [][]string{inPath, inQuery, wantPath, wantQuery} {
+				sort.Strings(l)
+			}
+			if strings.Join(wantPath, ",") != strings.Join(inPath, ",") {
+				fail("%s: documented path parameters %v, routed %v", a.OperationID, inPath, wantPath)
+			}
+			if strings.Join(wantQuery, ",") != strings.Join(inQuery, ",") {
+				fail("%s: documented query parameters %v, accepted %v", a.OperationID, inQuery, wantQuery)
+			}
+			// The values a parameter takes are the row's, in the
+			// definition's version.
+			if i, ok := params["fields"]; ok {
+				for _, f := range a.Fields {
+					if !strings.Contains(op.Parameters[i].Description, f) {
+						fail("%s: the fields parameter does not name field %s", a.OperationID, f)
+					}
+				}
+			}
+			for _, q := range a.Query {
+				i, ok := params[q.Name]
+				if !ok || q.Values == nil {
+					continue
+				}
+				p := op.Parameters[i]
+				switch q.Kind {
+				case connectors.QueryEnum:
+					if strings.Join(p.Enum, ",") != strings.Join(q.Values(version), ",") {
+						fail("%s: %s is documented with values %v, accepts %v", a.OperationID, q.Name, p.Enum, q.Values(version))
+					}
+				case connectors.QueryList:
+					for _, v := range q.Values(version) {
+						if !regexp.MustCompile(`\b` + regexp.QuoteMeta(v) + `\b`).MatchString(p.Description) {
+							fail("%s: %s does not name value %s", a.OperationID, q.Name, v)
+						}
+					}
+				}
 			}
 		}
 	}
+	for _, a := range actions {
+		if !documented[a.OperationID] {
+			fail("action %s (%s) has no annotated operation in the definition: add it to internal/connectors/instagram/operations.go, then %s", a.Name, a.OperationID, regenerate)
+		}
+	}
+	return problems
+}
+
+// The definition and the action table must agree, in both directions.
+func TestDefinitionMatchesActionTable(t *testing.T) {
+	var def definitionDoc
 	if err := json.Unmarshal([]byte(swagger.SwaggerInfo.ReadDoc()), &def); err != nil {
 		t.Fatal(err)
 	}
-	documented := map[string]bool{}
-	for path, ops := range def.Paths {
-		for method, op := range ops {
-			documented[op.OperationID] = true
-			var action bool
-			for _, a := range instagram.Actions() {
-				if a.OperationID != op.OperationID {
-					continue
-				}
-				action = true
-				if "/"+a.Path != path || !strings.EqualFold(a.Method, method) {
-					t.Errorf("%s is documented as %s %s but routed as %s /%s: %s", a.OperationID, strings.ToUpper(method), path, a.Method, a.Path, regenerate)
-				}
-				var inPath, inQuery []string
-				for _, p := range op.Parameters {
-					switch p.In {
-					case "path":
-						inPath = append(inPath, p.Name)
-					case "query":
-						inQuery = append(inQuery, p.Name)
-					}
-				}
-				want := a.PathParams()
-				sort.Strings(want)
-				sort.Strings(inPath)
-				if strings.Join(want, ",") != strings.Join(inPath, ",") {
-					t.Errorf("%s: documented path parameters %v, routed %v", a.OperationID, inPath, want)
-				}
-				wantQuery := []string{}
-				if len(a.Fields) > 0 {
-					wantQuery = append(wantQuery, "fields")
-				}
-				for _, q := range a.Query {
-					wantQuery = append(wantQuery, q.Name)
-				}
-				sort.Strings(wantQuery)
-				sort.Strings(inQuery)
-				if strings.Join(wantQuery, ",") != strings.Join(inQuery, ",") {
-					t.Errorf("%s: documented query parameters %v, accepted %v", a.OperationID, inQuery, wantQuery)
-				}
-			}
-			if !action {
-				t.Errorf("the definition documents %s (%s %s), which no action has", op.OperationID, method, path)
-			}
-		}
+	for _, p := range compareDefinition(def, instagram.Actions()) {
+		t.Error(p)
 	}
-	for _, a := range instagram.Actions() {
-		if !documented[a.OperationID] {
-			t.Errorf("action %s (%s) has no annotated operation in the definition: add it to internal/server/operations.go, then %s", a.Name, a.OperationID, regenerate)
+}
+
+// compareDefinition names the action of a row without an operation, of an
+// operation without a row, and the paths that are one template.
+func TestCompareDefinitionNamesTheAction(t *testing.T) {
+	load := func() definitionDoc {
+		var def definitionDoc
+		if err := json.Unmarshal([]byte(swagger.SwaggerInfo.ReadDoc()), &def); err != nil {
+			t.Fatal(err)
 		}
+		return def
+	}
+	without := func(op string) []*connectors.Action {
+		var out []*connectors.Action
+		for _, a := range instagram.Actions() {
+			if a.OperationID != op {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		def     func() definitionDoc
+		actions []*connectors.Action
+		want    []string
+	}{
+		{"agree", load, instagram.Actions(), nil},
+		{"a row without an operation", func() definitionDoc {
+			def := load()
+			delete(def.Paths["/{IG_MEDIA_ID}/comments"], "post")
+			return def
+		}, instagram.Actions(), []string{"action Create Comment (CreateComment) has no annotated operation"}},
+		{"an operation without a row", load, without(instagram.OpHideComment),
+			[]string{"documents HideComment (POST /ig_comment_id), which no action has"}},
+		{"a row documented elsewhere", func() definitionDoc {
+			def := load()
+			def.Paths["/{IG_COMMENT_ID}/likes"] = def.Paths["/{IG_COMMENT_ID}/replies"]
+			delete(def.Paths, "/{IG_COMMENT_ID}/replies")
+			return def
+		}, instagram.Actions(), []string{"GetCommentReplies is documented at /{IG_COMMENT_ID}/likes", "ReplyToComment is documented at /{IG_COMMENT_ID}/likes"}},
+		{"two paths, one template", func() definitionDoc {
+			def := load()
+			def.Paths["/{IG_COMMENT_ID}"] = def.Paths["/ig_comment_id"]
+			delete(def.Paths, "/ig_comment_id")
+			return def
+		}, instagram.Actions(), []string{"documented paths /{IG_COMMENT_ID} and /{IG_MEDIA_ID} are the same template"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := compareDefinition(tt.def(), tt.actions)
+			if len(tt.want) == 0 && len(got) > 0 {
+				t.Fatalf("problems: %q", got)
+			}
+			for _, w := range tt.want {
+				found := false
+				for _, p := range got {
+					found = found || strings.Contains(p, w)
+				}
+				if !found {
+					t.Errorf("no problem says %q; got %q", w, got)
+				}
+			}
+		})
 	}
 }
 

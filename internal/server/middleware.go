@@ -170,7 +170,6 @@ func requestOf(c *gin.Context) *request {
 	return nil
 }
 
-
 // connectionOf returns the authenticated connection, nil before.
 func connectionOf(c *gin.Context) *connectors.Connection {
 	if req := requestOf(c); req != nil {

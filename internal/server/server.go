@@ -97,6 +97,7 @@ func New(opts Options) *Server {
 	for i, p := range opts.TrustedProxies {
 		proxies[i] = p.String()
 	}
+	e.RemoteIPHeaders = []string{"X-Forwarded-For"}      // not X-Real-IP: one header, documented
 	if err := e.SetTrustedProxies(proxies); err != nil { // gin trusts every peer unless told
 		panic("trusted proxies: " + err.Error())
 	}
@@ -133,6 +134,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 // fail writes err's envelope and stops the chain.
 func (s *Server) fail(c *gin.Context, err error) {
 	c.Set(keyError, err)
+	noStore(c) // an error is never cached, whatever route answered it
 	if e := connectors.AsError(err); e.Code == connectors.CodeMethodNotAllowed {
 		if allowed, ok := c.Get(keyAllowed); ok {
 			c.Header("Allow", connectors.AllowHeader(allowed.([]string)))

@@ -3,7 +3,7 @@ package instagram
 // The gateway's answers for each action, as the definition documents them:
 // the {"data": …} envelope around Instagram's shapes.
 
-// UserAnswer is the answer of Get My Details.
+// UserAnswer is the answer of Get My Details and Get User Details.
 type UserAnswer struct {
 	// The account.
 	Data User `json:"data" extensions:"x-ms-summary=Account"`
@@ -34,4 +34,50 @@ type PublishAnswer struct {
 type PublishingLimitAnswer struct {
 	// The quota and its use.
 	Data PublishingLimitList `json:"data" extensions:"x-ms-summary=Publishing limit"`
+}
+
+// CommentAnswer is the answer of Get Comment Details.
+type CommentAnswer struct {
+	// The comment.
+	Data Comment `json:"data" extensions:"x-ms-summary=Comment"`
+}
+
+// CommentPage is the answer of a comment list (comments on a media, replies
+// to a comment): one page, and the gateway URL of the next page at the
+// root.
+type CommentPage struct {
+	// One page of comments, with paging links on the gateway.
+	Data CommentList `json:"data" extensions:"x-ms-summary=Page"`
+	// The gateway URL of the next page; absent on the last page.
+	NextLink string `json:"nextLink,omitempty" extensions:"x-ms-summary=Next link"`
+}
+
+// ContainerStatusAnswer is the answer of Get Container Status.
+type ContainerStatusAnswer struct {
+	// The container's state.
+	Data ContainerStatus `json:"data" extensions:"x-ms-summary=Container"`
+}
+
+// InsightsAnswer is the answer of Get Media Insights and Get Account
+// Insights. Instagram's since/until links are dropped (they would carry its
+// token): ask for another range with since and until.
+type InsightsAnswer struct {
+	// The metrics.
+	Data InsightList `json:"data" extensions:"x-ms-summary=Insights"`
+	// Always absent: insights come in one page.
+	NextLink string `json:"nextLink,omitempty" extensions:"x-ms-summary=Next link"`
+}
+
+// IDAnswer is the answer of an action that creates an object: Create Media
+// Container, Create Comment, Reply to Comment.
+type IDAnswer struct {
+	// The new object.
+	Data IDResult `json:"data" extensions:"x-ms-summary=Created"`
+}
+
+// SuccessAnswer is the answer of an update or a deletion:
+// {"data":{"success":true}}.
+type SuccessAnswer struct {
+	// Instagram's answer.
+	Data SuccessResult `json:"data" extensions:"x-ms-summary=Result"`
 }

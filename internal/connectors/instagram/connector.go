@@ -40,7 +40,8 @@ func New(client *Client, version string, publishTimeout time.Duration) *Connecto
 		actions:         Actions(),
 	}
 	c.performers = map[string]func(context.Context, *connectors.Call) (*connectors.Response, error){
-		OpPublish: c.publish,
+		OpPublish:              c.publish,
+		OpCreateMediaContainer: c.createMediaContainer,
 	}
 	return c
 }
@@ -65,7 +66,8 @@ func (c *Connector) Unsupported() []connectors.Unsupported {
 }
 
 // Invoke performs a validated call: the publishing flows by their own code,
-// every other action by its method, with its query and form body.
+// every other action by its row's method: GET with its query, POST with its
+// form body (and query), DELETE.
 func (c *Connector) Invoke(ctx context.Context, call *connectors.Call) (*connectors.Response, error) {
 	if perform := c.performers[call.Action.OperationID]; perform != nil {
 		return perform(ctx, call)

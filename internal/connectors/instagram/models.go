@@ -125,3 +125,160 @@ type PublishingLimitList struct {
 	// One entry: the current period.
 	Data []PublishingLimit `json:"data" extensions:"x-ms-summary=Limits"`
 }
+
+// CommentFrom is the account that wrote a comment.
+type CommentFrom struct {
+	// The commenter's Instagram-scoped ID.
+	ID string `json:"id" extensions:"x-ms-summary=Commenter ID"`
+	// The commenter's username.
+	Username string `json:"username,omitempty" extensions:"x-ms-summary=Commenter username"`
+}
+
+// CommentMedia is the media a comment is on.
+type CommentMedia struct {
+	// The media's ID.
+	ID string `json:"id" extensions:"x-ms-summary=Media ID"`
+	// The surface the media was published on: FEED, REELS, STORY or AD.
+	MediaProductType string `json:"media_product_type,omitempty" extensions:"x-ms-summary=Media product type"`
+}
+
+// CommentUser is the account a comment belongs to, when it is the
+// connection's own.
+type CommentUser struct {
+	// The account's ID.
+	ID string `json:"id" extensions:"x-ms-summary=Account ID"`
+}
+
+// Reply is a reply to a comment, as the comment's replies field lists it.
+type Reply struct {
+	// The reply's ID.
+	ID string `json:"id" extensions:"x-ms-summary=Reply ID"`
+	// The reply's text.
+	Text string `json:"text,omitempty" extensions:"x-ms-summary=Reply text"`
+	// The reply's date, ISO 8601 in UTC.
+	Timestamp string `json:"timestamp,omitempty" extensions:"x-ms-summary=Reply timestamp"`
+	// The username of the reply's author.
+	Username string `json:"username,omitempty" extensions:"x-ms-summary=Reply username"`
+}
+
+// ReplyList is the replies field of a comment.
+type ReplyList struct {
+	// The replies.
+	Data []Reply `json:"data" extensions:"x-ms-summary=Replies"`
+}
+
+// Comment is a comment on a media, or a reply to a comment.
+type Comment struct {
+	// The comment's ID.
+	ID string `json:"id" extensions:"x-ms-summary=Comment ID" example:"17870913679156914"`
+	// The comment's text.
+	Text string `json:"text,omitempty" extensions:"x-ms-summary=Text" example:"Lovely!"`
+	// The comment's date, ISO 8601 in UTC.
+	Timestamp string `json:"timestamp,omitempty" extensions:"x-ms-summary=Timestamp" example:"2026-11-24T12:00:00+0000"`
+	// The username of the comment's author.
+	Username string `json:"username,omitempty" extensions:"x-ms-summary=Username"`
+	// The number of likes.
+	LikeCount int `json:"like_count,omitempty" extensions:"x-ms-summary=Like count"`
+	// Whether the comment is hidden.
+	Hidden bool `json:"hidden,omitempty" extensions:"x-ms-summary=Hidden"`
+	// The ID of the comment this one replies to; absent on a top-level comment.
+	ParentID string `json:"parent_id,omitempty" extensions:"x-ms-summary=Parent comment ID"`
+	// The comment's author.
+	From *CommentFrom `json:"from,omitempty" extensions:"x-ms-summary=From"`
+	// The media the comment is on.
+	Media *CommentMedia `json:"media,omitempty" extensions:"x-ms-summary=Media"`
+	// The connection's account, when it wrote the comment.
+	User *CommentUser `json:"user,omitempty" extensions:"x-ms-summary=Account"`
+	// The replies to the comment.
+	Replies *ReplyList `json:"replies,omitempty" extensions:"x-ms-summary=Replies"`
+}
+
+// CommentList is one page of comments or replies.
+type CommentList struct {
+	// The comments of this page.
+	Data []Comment `json:"data" extensions:"x-ms-summary=Comments"`
+	// Links and cursors to the other pages.
+	Paging *Paging `json:"paging,omitempty" extensions:"x-ms-summary=Paging"`
+}
+
+// ContainerStatus is the state of a media container.
+type ContainerStatus struct {
+	// The container's ID.
+	ID string `json:"id,omitempty" extensions:"x-ms-summary=Container ID" example:"17889615691921648"`
+	// IN_PROGRESS, FINISHED, PUBLISHED, ERROR or EXPIRED.
+	StatusCode string `json:"status_code,omitempty" enums:"IN_PROGRESS,FINISHED,PUBLISHED,ERROR,EXPIRED" extensions:"x-ms-summary=Status code" example:"FINISHED"`
+	// Instagram's words on the status: why it failed, for one.
+	Status string `json:"status,omitempty" extensions:"x-ms-summary=Status"`
+}
+
+// InsightValue is a metric's value over one period.
+type InsightValue struct {
+	// The value (online_followers' is an object of hours: read it through the Graph base path).
+	Value int `json:"value" extensions:"x-ms-summary=Value"`
+	// The end of the period, ISO 8601 in UTC.
+	EndTime string `json:"end_time,omitempty" extensions:"x-ms-summary=End time"`
+}
+
+// InsightBreakdownResult is a metric's value for one combination of
+// dimension values.
+type InsightBreakdownResult struct {
+	// The dimension values, in the order of dimension_keys.
+	DimensionValues []string `json:"dimension_values" extensions:"x-ms-summary=Dimension values"`
+	// The value.
+	Value int `json:"value" extensions:"x-ms-summary=Value"`
+}
+
+// InsightBreakdown is a metric broken down by dimensions.
+type InsightBreakdown struct {
+	// The dimensions: media_product_type, follow_type, age…
+	DimensionKeys []string `json:"dimension_keys" extensions:"x-ms-summary=Dimensions"`
+	// The value of each combination.
+	Results []InsightBreakdownResult `json:"results" extensions:"x-ms-summary=Results"`
+}
+
+// InsightTotal is a metric's total over the range asked (metric_type
+// total_value), with its breakdowns.
+type InsightTotal struct {
+	// The total.
+	Value int `json:"value" extensions:"x-ms-summary=Total"`
+	// The total broken down, when a breakdown was asked.
+	Breakdowns []InsightBreakdown `json:"breakdowns,omitempty" extensions:"x-ms-summary=Breakdowns"`
+}
+
+// Insight is one metric.
+type Insight struct {
+	// The metric's name: reach, views…
+	Name string `json:"name" extensions:"x-ms-summary=Metric" example:"reach"`
+	// The period: day, week, days_28, month or lifetime.
+	Period string `json:"period,omitempty" extensions:"x-ms-summary=Period" example:"lifetime"`
+	// The metric's title.
+	Title string `json:"title,omitempty" extensions:"x-ms-summary=Title"`
+	// What the metric counts.
+	Description string `json:"description,omitempty" extensions:"x-ms-summary=Description"`
+	// The metric's ID.
+	ID string `json:"id,omitempty" extensions:"x-ms-summary=Metric ID"`
+	// The values by period (metric_type time_series, and media metrics).
+	Values []InsightValue `json:"values,omitempty" extensions:"x-ms-summary=Values"`
+	// The total over the range (metric_type total_value).
+	TotalValue *InsightTotal `json:"total_value,omitempty" extensions:"x-ms-summary=Total value"`
+}
+
+// InsightList is the metrics asked.
+type InsightList struct {
+	// One entry per metric.
+	Data []Insight `json:"data" extensions:"x-ms-summary=Metrics"`
+	// Instagram's paging, without its links.
+	Paging *Paging `json:"paging,omitempty" extensions:"x-ms-summary=Paging"`
+}
+
+// IDResult is the ID of an object created.
+type IDResult struct {
+	// The new object's ID.
+	ID string `json:"id" extensions:"x-ms-summary=ID" example:"17889615691921648"`
+}
+
+// SuccessResult is Instagram's answer to an update or a deletion.
+type SuccessResult struct {
+	// true when Instagram made the change.
+	Success bool `json:"success" extensions:"x-ms-summary=Success" example:"true"`
+}

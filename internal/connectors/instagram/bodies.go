@@ -1,0 +1,115 @@
+package instagram
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/igconnect/gateway/internal/connectors"
+)
+
+// MaxMessage is the longest comment or reply, in characters.
+const MaxMessage = 2200
+
+// UpdateMediaRequest is the body of Update Media.
+type UpdateMediaRequest struct {
+	// Whether people may comment on the media.
+	CommentEnabled *bool `json:"comment_enabled" binding:"required" extensions:"x-ms-summary=Comments enabled,x-ms-visibility=important"`
+}
+
+// HideCommentRequest is the body of Hide Comment.
+type HideCommentRequest struct {
+	// true hides the comment; false shows it again.
+	Hide *bool `json:"hide" binding:"required" extensions:"x-ms-summary=Hide,x-ms-visibility=important"`
+}
+
+// CommentRequest is the body of Create Comment and Reply to Comment.
+type CommentRequest struct {
+	// The comment's text, at most 2,200 characters.
+	Message string `json:"message" binding:"required" minLength:"1" maxLength:"2200" extensions:"x-ms-summary=Message,x-ms-visibility=important"`
+}
+
+func bad(format string, args ...any) error {
+	return connectors.Errorf(connectors.CodeBadRequest, format, args...)
+}
+
+// decodeStrict decodes one JSON object into v: no unknown field, nothing
+// after it. example shows the body expected, for the error of an empty one.
+func decodeStrict(raw []byte, v any, example string) error {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return bad("a JSON body is required: %s", example)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return bad("invalid JSON body: %s", jsonProblem(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return bad("invalid JSON body: unexpected data after the object")
+	}
+	return nil
+}
+
+// jsonProblem describes a decoding error without echoing the input.
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Sprintf("field %q must be %s", te.Field, te.Type)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "truncated"
+	}
+	return "not a JSON object"
+}
+
+// decodeUpdateMedia decodes {"comment_enabled":bool} into the form Instagram
+// takes.
+func decodeUpdateMedia(raw []byte) (any, error) {
+	var b UpdateMediaRequest
+	if err := decodeStrict(raw, &b, `{"comment_enabled":true}`); err != nil {
+		return nil, err
+	}
+	if b.CommentEnabled == nil {
+		return nil, bad("comment_enabled is required: true or false")
+	}
+	return url.Values{"comment_enabled": {strconv.FormatBool(*b.CommentEnabled)}}, nil
+}
+
+// decodeHideComment decodes {"hide":bool} into the form Instagram takes.
+func decodeHideComment(raw []byte) (any, error) {
+	var b HideCommentRequest
+	if err := decodeStrict(raw, &b, `{"hide":true}`); err != nil {
+		return nil, err
+	}
+	if b.Hide == nil {
+		return nil, bad("hide is required: true or false")
+	}
+	return url.Values{"hide": {strconv.FormatBool(*b.Hide)}}, nil
+}
+
+// decodeMessage decodes {"message":"…"}, a comment or a reply, into the form
+// Instagram takes.
+func decodeMessage(raw []byte) (any, error) {
+	var b CommentRequest
+	if err := decodeStrict(raw, &b, `{"message":"…"}`); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(b.Message) == "" {
+		return nil, bad("message is required and may not be blank")
+	}
+	if n := utf8.RuneCountInString(b.Message); n > MaxMessage {
+		return nil, bad("message has %d characters; at most %d are allowed", n, MaxMessage)
+	}
+	return url.Values{"message": {b.Message}}, nil
+}
