@@ -2844,7 +2844,7 @@ var SwaggerInfo = &swag.Spec{
 	BasePath:         "/instagram/v21.0",
 	Schemes:          []string{"https", "http"},
 	Title:            "Instagram (connector gateway)",
-	Description:      "Get your Instagram profile and media, and publish photos, videos, reels, stories and carousels, through a rate-limited connector gateway. Each connection holds one Instagram professional account's token; its API key is all a flow needs.",
+	Description:      "Read your Instagram professional account, its media, stories, tags and insights; publish photos, videos, reels, stories and carousels; and moderate comments, through a rate-limited connector gateway. Each connection holds one account's Instagram token; its API key is all a flow needs.",
 	InfoInstanceName: "swagger",
 	SwaggerTemplate:  docTemplate,
 	LeftDelim:        "{{",

@@ -2,7 +2,7 @@
 //
 //	@title						Instagram (connector gateway)
 //	@version					1.0
-//	@description				Get your Instagram profile and media, and publish photos, videos, reels, stories and carousels, through a rate-limited connector gateway. Each connection holds one Instagram professional account's token; its API key is all a flow needs.
+//	@description				Read your Instagram professional account, its media, stories, tags and insights; publish photos, videos, reels, stories and carousels; and moderate comments, through a rate-limited connector gateway. Each connection holds one account's Instagram token; its API key is all a flow needs.
 //	@contact.name				Connector gateway maintainers
 //	@contact.url				https://github.com/igconnect/gateway
 //	@BasePath					/instagram/v21.0

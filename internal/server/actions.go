@@ -112,8 +112,8 @@ func apiKey(r *http.Request, q url.Values) string {
 	if k := r.Header.Get("X-API-Key"); k != "" {
 		return k
 	}
-	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "Bearer ") {
-		return strings.TrimSpace(h[7:])
+	if k, ok := connectors.BearerToken(r.Header.Get("Authorization")); ok {
+		return k
 	}
 	return ""
 }

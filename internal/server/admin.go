@@ -1,15 +1,11 @@
 package server
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"regexp"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -23,7 +19,7 @@ var errAdmin = connectors.Errorf(connectors.CodeInvalidAdminToken, "missing or i
 // token configured, everyone is refused.
 func (s *Server) adminAuth(c *gin.Context) {
 	h := c.GetHeader("Authorization")
-	if len(h) < 8 || !strings.EqualFold(h[:7], "Bearer ") || !s.adminToken(strings.TrimSpace(h[7:])) {
+	if token, ok := connectors.BearerToken(h); !ok || !s.adminToken(token) {
 		s.fail(c, errAdmin)
 		return
 	}
@@ -55,15 +51,9 @@ func (s *Server) createConnection(c *gin.Context) {
 		s.fail(c, bodyError(err))
 		return
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
 	var req createRequest
-	if err := dec.Decode(&req); err != nil {
-		s.fail(c, connectors.Errorf(connectors.CodeBadRequest, `the body must be {"access_token":"…","name":"optional"}`))
-		return
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		s.fail(c, connectors.Errorf(connectors.CodeBadRequest, "unexpected data after the JSON object"))
+	if err := connectors.DecodeJSON(raw, &req, `{"access_token":"…","name":"optional"}`); err != nil {
+		s.fail(c, err)
 		return
 	}
 	v, err := s.opts.Connections.Create(c.Request.Context(), req.AccessToken, req.Name)

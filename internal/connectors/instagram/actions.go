@@ -74,7 +74,7 @@ const maxUnixTime = math.MaxInt32
 // Query parameters of Get Account Insights, as Instagram defines them.
 var accountInsightsQuery = []connectors.QueryParam{
 	{Name: "metric", Kind: connectors.QueryList, Values: AccountMetrics, Required: true},
-	{Name: "period", Kind: connectors.QueryEnum, Values: fixed(AccountPeriods)},
+	{Name: "period", Kind: connectors.QueryEnum, Values: fixed(AccountPeriods), Required: true}, // Instagram refuses account insights without one
 	{Name: "since", Kind: connectors.QueryInt, Min: 1, Max: maxUnixTime},
 	{Name: "until", Kind: connectors.QueryInt, Min: 1, Max: maxUnixTime},
 	{Name: "metric_type", Kind: connectors.QueryEnum, Values: fixed(MetricTypes)},

@@ -1,11 +1,6 @@
 package instagram
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -39,38 +34,9 @@ func bad(format string, args ...any) error {
 	return connectors.Errorf(connectors.CodeBadRequest, format, args...)
 }
 
-// decodeStrict decodes one JSON object into v: no unknown field, nothing
-// after it. example shows the body expected, for the error of an empty one.
+// decodeStrict decodes one JSON object into v: the one strict-JSON rule.
 func decodeStrict(raw []byte, v any, example string) error {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return bad("a JSON body is required: %s", example)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return bad("invalid JSON body: %s", jsonProblem(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return bad("invalid JSON body: unexpected data after the object")
-	}
-	return nil
-}
-
-// jsonProblem describes a decoding error without echoing the input.
-func jsonProblem(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Sprintf("syntax error at byte %d", se.Offset)
-	case errors.As(err, &te):
-		return fmt.Sprintf("field %q must be %s", te.Field, te.Type)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "truncated"
-	}
-	return "not a JSON object"
+	return connectors.DecodeJSON(raw, v, example)
 }
 
 // decodeUpdateMedia decodes {"comment_enabled":bool} into the form Instagram

@@ -96,7 +96,7 @@ func TestResolveNodes(t *testing.T) {
 			code: connectors.CodeBadRequest, op: OpGetMediaInsights, errIn: "not valid in v22.0"},
 		{name: "account impressions in v22.0", method: "GET", path: "v22.0/me/insights", query: "metric=impressions&period=day",
 			code: connectors.CodeBadRequest, op: OpGetAccountInsights},
-		{name: "old account", method: "GET", path: "ig_user_id/insights", query: "IG_USER_ID=" + user + "&metric=reach", op: OpGetAccountInsights, format: connectors.FormatOld},
+		{name: "old account", method: "GET", path: "ig_user_id/insights", query: "IG_USER_ID=" + user + "&metric=reach&period=day", op: OpGetAccountInsights, format: connectors.FormatOld},
 		{name: "old media with an account metric", method: "GET", path: "ig_media_id/insights", query: "IG_MEDIA_ID=" + media + "&metric=follower_count",
 			code: connectors.CodeBadRequest, op: OpGetMediaInsights},
 
