@@ -195,11 +195,11 @@ func (m *Match) checkSiblingParams(query url.Values, siblings []*Match) error {
 		return nil
 	}
 	for _, name := range slices.Sorted(maps.Keys(query)) {
-		if m.Action.declares(name) {
+		if m.Action.Declares(name) {
 			continue
 		}
 		for _, s := range siblings {
-			if s.Action.declares(name) {
+			if s.Action.Declares(name) {
 				return Errorf(CodeBadRequest, "%s takes no %s parameter", m.Action.Name, truncate(name, 64))
 			}
 		}
@@ -295,8 +295,8 @@ func (r *Router) unsupported(segs []string, query url.Values) (string, bool) {
 	return "", false
 }
 
-// declares tells whether the action takes the query parameter name.
-func (a *Action) declares(name string) bool {
+// Declares tells whether the action takes the query parameter name.
+func (a *Action) Declares(name string) bool {
 	if name == "fields" {
 		return len(a.Fields) > 0
 	}

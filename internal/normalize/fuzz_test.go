@@ -38,6 +38,10 @@ func FuzzWritePaged(f *testing.F) {
 		`{"paging":"x","paging":{"next":"https://x/?access_token=$TOKEN&after=A"}}`,
 		`{"paging":{"next":"https://x/?access_token=$TOKEN&after=access_token"}}`,
 		`{"data":[{"caption":"access_token=$TOKEN"}],"paging":{"cursors":{"after":"$TOKEN"},"next":"https://x/"}}`,
+		`{ "data" : [ {"id" : "1", "caption":"<b>&amp;\u2028"} ] , "data":[{"id":"2"}], "value":5}`,
+		`{"data":{"id":"1"},"paging":{}}`,
+		`{"data":null}`,
+		`{"data":[]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -64,6 +68,7 @@ func checkWritePaged(t *testing.T, body []byte, l *Linker, wrapped bool) {
 	for param, link := range linksOf(t, out, wrapped) {
 		checkLink(t, link, param, l)
 	}
+	checkShape(t, body, out, wrapped)
 	for _, secret := range []string{fuzzToken, fuzzKey} {
 		if holdsString(out, secret) && !carried(body, secret) {
 			t.Fatalf("the answer carries a credential: %s", out)
@@ -101,6 +106,38 @@ func linksOf(t *testing.T, out []byte, wrapped bool) map[string]string {
 		t.Fatalf("nextLink %q is not paging.next %q", nextLink, links["after"])
 	}
 	return links
+}
+
+// checkShape: wrapped, the answer's root holds data, and value and nextLink
+// at most; value is data.data, byte for byte, whenever data.data is an
+// array, and absent otherwise. Unwrapped, the answer's keys are the body's:
+// no value or nextLink is added at its root.
+func checkShape(t *testing.T, body, out []byte, wrapped bool) {
+	t.Helper()
+	doc := decodeObject(t, out)
+	if !wrapped {
+		upstream := decodeObject(t, body)
+		if len(doc) != len(upstream) {
+			t.Fatalf("the Graph-compatible answer's keys are not upstream's: %s", out)
+		}
+		for k := range doc {
+			if _, ok := upstream[k]; !ok {
+				t.Fatalf("the Graph-compatible answer adds %q: %s", k, out)
+			}
+		}
+		return
+	}
+	for k := range doc {
+		if k != "data" && k != "value" && k != "nextLink" {
+			t.Fatalf("the envelope holds %q: %s", k, out)
+		}
+	}
+	list := decodeObject(t, doc["data"])["data"]
+	value, ok := doc["value"]
+	isArray := len(list) > 0 && list[0] == '['
+	if ok != isArray || ok && !bytes.Equal(value, list) {
+		t.Fatalf("value %s is not data.data %s: %s", value, list, out)
+	}
 }
 
 func decodeObject(t *testing.T, raw []byte) map[string]json.RawMessage {

@@ -219,6 +219,7 @@ func TestWritePagedRefusesUnreadable(t *testing.T) {
 		`{"paging":{"next":` + link + `},"paging":"x"}`,
 		`[{"paging":{"next":` + link + `}}]`,
 		`null`, `"text"`, ``, `{"data":[]`, `{"data":[]} {}`,
+		`{"data":[{"id":"1"}],"paging":"x"}`, `{"data":[{"id":"1"},]}`, `{"data":[{"id":"1"}]`,
 	} {
 		t.Run(body, func(t *testing.T) {
 			for _, wrapped := range []bool{true, false} {
@@ -229,6 +230,70 @@ func TestWritePagedRefusesUnreadable(t *testing.T) {
 					w.Body.Len() > 0 || len(w.Header()) > 0 {
 					t.Fatalf("err %v, wrote %v %q", err, w.Header(), w.Body)
 				}
+			}
+		})
+	}
+}
+
+// In the envelope, value is Instagram's list, data.data, byte for byte (an
+// empty list too), beside data and nextLink; without a data array there is
+// no value. The Graph-compatible shape is Instagram's: no value, no nextLink.
+func TestWritePagedValue(t *testing.T) {
+	const next = `"https://graph.instagram.com/x?access_token=IGAAsecret&after=QUZU"`
+	tests := []struct {
+		name, body string
+		// value is the envelope's value, "" when absent.
+		value string
+		// graph is the Graph-compatible answer.
+		graph string
+	}{
+		{"items and a next page", `{"data":[{"id":"1"},{"id":"2"}],"paging":{"cursors":{"after":"QUZU"},"next":` + next + `}}`,
+			`[{"id":"1"},{"id":"2"}]`,
+			`{"data":[{"id":"1"},{"id":"2"}],"paging":{"cursors":{"after":"QUZU"},"next":"http://gw/p?after=QUZU&limit=2"}}`},
+		{"last page", `{"data":[{"id":"1"}],"paging":{"cursors":{"before":"QkVG"}}}`,
+			`[{"id":"1"}]`, `{"data":[{"id":"1"}],"paging":{"cursors":{"before":"QkVG"}}}`},
+		{"empty list", `{"data":[]}`, `[]`, `{"data":[]}`},
+		{"spaces, escapes and markup", "{ \"data\" : [ {\"caption\" : \"<b>&amp; caf\\u00e9\\n\"} ]\n}",
+			`[{"caption":"<b>&amp; caf\u00e9\n"}]`, `{"data":[{"caption":"<b>&amp; caf\u00e9\n"}]}`},
+		{"duplicate data, the last read", `{"data":[{"id":"1"}],"data":[{"id":"2"}]}`, `[{"id":"2"}]`, `{"data":[{"id":"2"}]}`},
+		{"upstream's own value stays in data", `{"data":[],"value":[1]}`, `[]`, `{"data":[],"value":[1]}`},
+		{"no data", `{"paging":{"cursors":{}}}`, "", `{"paging":{"cursors":{}}}`},
+		{"data is an object", `{"data":{"id":"1"}}`, "", `{"data":{"id":"1"}}`},
+		{"data is null", `{"data":null}`, "", `{"data":null}`},
+	}
+	l := &Linker{Base: "http://gw", Path: "/p", Query: url.Values{"limit": {"2"}}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			if err := WritePaged(w, 200, []byte(tt.body), l, true); err != nil {
+				t.Fatal(err)
+			}
+			var env map[string]json.RawMessage
+			if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil {
+				t.Fatal(err)
+			}
+			var data map[string]json.RawMessage
+			if err := json.Unmarshal(env["data"], &data); err != nil {
+				t.Fatal(err)
+			}
+			value, ok := env["value"]
+			if string(value) != tt.value || ok != (tt.value != "") || ok && !bytes.Equal(value, data["data"]) {
+				t.Fatalf("value %s, want %s, data.data %s: %s", value, tt.value, data["data"], w.Body)
+			}
+			if !bytes.Equal(env["data"], []byte(tt.graph)) {
+				t.Fatalf("data %s, want %s", env["data"], tt.graph)
+			}
+			for k := range env {
+				if k != "data" && k != "value" && k != "nextLink" {
+					t.Fatalf("the envelope holds %q: %s", k, w.Body)
+				}
+			}
+			g := httptest.NewRecorder()
+			if err := WritePaged(g, 200, []byte(tt.body), l, false); err != nil {
+				t.Fatal(err)
+			}
+			if g.Body.String() != tt.graph {
+				t.Fatalf("graph %s, want %s", g.Body, tt.graph)
 			}
 		})
 	}
@@ -339,5 +404,38 @@ func BenchmarkWritePaged(b *testing.B) {
 	for b.Loop() {
 		clear(w.h)
 		WritePaged(w, 200, []byte(upstreamPage), l, true)
+	}
+}
+
+// TestWritePagedWindows: insights page by time; Instagram's next and
+// previous links carry since and until (and the token), and the gateway's
+// carry the same window on its own URL. Before, they were dropped.
+func TestWritePagedWindows(t *testing.T) {
+	body := []byte(`{"data":[{"name":"reach","period":"day","values":[{"value":5,"end_time":"2026-11-25T08:00:00+0000"}]}],` +
+		`"paging":{"previous":"https://graph.instagram.com/v21.0/1/insights?access_token=IGAAsecret&metric=reach&period=day&since=1763800000&until=1763972800",` +
+		`"next":"https://graph.instagram.com/v21.0/1/insights?access_token=IGAAsecret&metric=reach&period=day&since=1764145600&until=1764318400"}}`)
+	for _, windowed := range []bool{true, false} {
+		l := &Linker{Base: "https://gw.example", Path: "/instagram/v21.0/me/insights", Query: url.Values{"metric": {"reach"}, "period": {"day"}, "since": {"1"}}, Windowed: windowed}
+		rec := httptest.NewRecorder()
+		if err := WritePaged(rec, http.StatusOK, body, l, true); err != nil {
+			t.Fatal(err)
+		}
+		out := rec.Body.String()
+		if strings.Contains(out, "IGAAsecret") || strings.Contains(out, "graph.instagram.com") {
+			t.Fatalf("upstream link passed on: %s", out)
+		}
+		next := "https://gw.example/instagram/v21.0/me/insights?metric=reach&period=day&since=1764145600&until=1764318400"
+		if got := strings.Contains(out, `"nextLink":"`+next+`"`); got != windowed {
+			t.Fatalf("windowed=%v: nextLink present %v: %s", windowed, got, out)
+		}
+		if got := strings.Contains(out, `"previous":"https://gw.example/instagram/v21.0/me/insights?metric=reach&period=day&since=1763800000&until=1763972800"`); got != windowed {
+			t.Fatalf("windowed=%v: previous present %v: %s", windowed, got, out)
+		}
+	}
+	// A window that is not two Unix times is dropped.
+	bad := []byte(`{"data":[],"paging":{"next":"https://graph.instagram.com/x?since=abc&until=1"}}`)
+	rec := httptest.NewRecorder()
+	if err := WritePaged(rec, 200, bad, &Linker{Base: "https://gw", Path: "/p", Windowed: true}, true); err != nil || strings.Contains(rec.Body.String(), "next") {
+		t.Fatalf("%v %s", err, rec.Body.String())
 	}
 }

@@ -24,23 +24,40 @@ type Linker struct {
 	Path string
 	// Query is the parameters every link carries besides its cursor.
 	Query url.Values
+	// Windowed actions (insights) page by time: Instagram's links carry
+	// since and until instead of a cursor, and so do the gateway's.
+	Windowed bool
 }
 
 // dropped are never copied into a link: credentials (ours and upstream's)
 // and the cursors the link sets itself.
-var dropped = []string{"api_token", "access_token", "after", "before"}
+var dropped = []string{"api_token", "access_token", "after", "before", "since", "until"}
 
 // Link returns the URL of the page at cursor, param being after or before.
 // The cursor is URL-encoded with the rest of the query.
 func (l *Linker) Link(param, cursor string) string {
-	q := make(url.Values, len(l.Query)+1)
+	return l.link(param, cursor)
+}
+
+// Window returns the URL of the time window from since to until (Unix
+// seconds), for a windowed action.
+func (l *Linker) Window(since, until string) string {
+	return l.link("since", since, "until", until)
+}
+
+// link returns the URL with Query and the given pairs, credentials and
+// other paging parameters dropped.
+func (l *Linker) link(pairs ...string) string {
+	q := make(url.Values, len(l.Query)+2)
 	for k, v := range l.Query {
 		q[k] = v
 	}
 	for _, k := range dropped {
 		delete(q, k)
 	}
-	q.Set(param, cursor)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		q.Set(pairs[i], pairs[i+1])
+	}
 	return l.Base + l.Path + "?" + q.Encode()
 }
 
@@ -49,10 +66,12 @@ func unreadablePage() error {
 	return connectors.Errorf(connectors.CodeUpstreamError, "Instagram answered a page the gateway cannot read")
 }
 
-// pagedEnvelope is a wrapped list answer: the envelope with the next page's
-// link beside data.
+// pagedEnvelope is a wrapped list answer: Instagram's whole answer in data,
+// and at the root, where Power Automate pages, its items in value and the
+// next page's link in nextLink.
 type pagedEnvelope struct {
 	Data     map[string]json.RawMessage `json:"data"`
+	Value    json.RawMessage            `json:"value,omitempty"`
 	NextLink string                     `json:"nextLink,omitempty"`
 }
 
@@ -60,10 +79,11 @@ type pagedEnvelope struct {
 // what is written is what Go's decoder read (escaped or duplicate keys
 // included): it must be a JSON object whose paging, when present, is an
 // object; paging.next and paging.previous become gateway links built from
-// their cursors, or are dropped. Wrapped, the answer is the envelope with a
-// top-level nextLink beside data; unwrapped (the Graph-compatible base path),
-// it is Instagram's shape. A body it cannot read is never passed on: nothing
-// is written and the error is UPSTREAM_ERROR.
+// their cursors, or are dropped. Wrapped, the answer is the envelope with,
+// beside data, value (the items: data.data, byte for byte, when it is an
+// array) and nextLink; unwrapped (the Graph-compatible base path), it is
+// Instagram's shape. A body it cannot read is never passed on: nothing is
+// written and the error is UPSTREAM_ERROR.
 func WritePaged(w http.ResponseWriter, status int, body []byte, l *Linker, wrapped bool) error {
 	doc, next, err := rewrite(body, l)
 	if err != nil {
@@ -73,7 +93,16 @@ func WritePaged(w http.ResponseWriter, status int, body []byte, l *Linker, wrapp
 		writeRaw(w, status, marshal(doc))
 		return nil
 	}
-	writeRaw(w, status, marshal(pagedEnvelope{doc, next}))
+	writeRaw(w, status, marshal(pagedEnvelope{doc, items(doc), next}))
+	return nil
+}
+
+// items returns the list of an answer, its data, when it is an array; nil
+// otherwise. It is the same raw text as data.data, so both encode alike.
+func items(doc map[string]json.RawMessage) json.RawMessage {
+	if raw := doc["data"]; len(raw) > 0 && raw[0] == '[' {
+		return raw
+	}
 	return nil
 }
 
@@ -123,11 +152,14 @@ func rewriteLinks(paging map[string]json.RawMessage, l *Linker) string {
 		if json.Unmarshal(rawLink, &s) != nil {
 			continue
 		}
-		cursor := cursorOf(s, k.param, paging)
-		if cursor == "" {
+		var link string
+		if cursor := cursorOf(s, k.param, paging); cursor != "" {
+			link = l.Link(k.param, cursor)
+		} else if since, until, ok := windowOf(s); ok && l.Windowed {
+			link = l.Window(since, until)
+		} else {
 			continue // a link we cannot rebuild is dropped, never passed on
 		}
-		link := l.Link(k.param, cursor)
 		paging[k.field] = marshal(link)
 		if k.field == "next" {
 			nextLink = link
@@ -143,6 +175,30 @@ func marshal(v any) []byte {
 	enc.SetEscapeHTML(false)
 	enc.Encode(v)
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// windowOf reads since and until (Unix seconds, 10 digits at most) from an
+// upstream link's query: how Instagram pages insights.
+func windowOf(link string) (since, until string, ok bool) {
+	u, err := url.Parse(link)
+	if err != nil {
+		return "", "", false
+	}
+	q := u.Query()
+	since, until = q.Get("since"), q.Get("until")
+	return since, until, unixSeconds(since) && unixSeconds(until)
+}
+
+func unixSeconds(s string) bool {
+	if s == "" || len(s) > 10 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // cursorOf reads the cursor from an upstream link's query, or from

@@ -101,7 +101,8 @@ func (s *Server) linker(r *http.Request, call *connectors.Call) (*normalize.Link
 			q.Set(k, v)
 		}
 	}
-	return &normalize.Linker{Base: base, Path: r.URL.EscapedPath(), Query: q}, nil
+	windowed := call.Action.Declares("since") && call.Action.Declares("until")
+	return &normalize.Linker{Base: base, Path: r.URL.EscapedPath(), Query: q, Windowed: windowed}, nil
 }
 
 // apiKey reads the key from api_token, X-API-Key or Authorization: Bearer.

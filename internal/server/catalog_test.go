@@ -155,7 +155,7 @@ func TestCatalog(t *testing.T) {
 					req = c.Old
 				}
 				for _, shape := range []string{"envelope", "graph"} {
-					t.Run(format+"/"+shape, func(t *testing.T) { g.check(t, op, c, req, format, shape) })
+					t.Run(format+"/"+shape, func(t *testing.T) { g.check(t, op, c, req, format, shape, row.Paged) })
 				}
 			}
 			if len(c.Bad) == 0 {
@@ -295,8 +295,8 @@ func (g *catalogGateway) call(t *testing.T, shape, method, path string, query ma
 	return resp.StatusCode, resp.Header, raw
 }
 
-// check runs one action in one format and shape.
-func (g *catalogGateway) check(t *testing.T, op string, c *catalogCase, req catalogRequest, format, shape string) {
+// check runs one action in one format and shape; paged is the row's Paged.
+func (g *catalogGateway) check(t *testing.T, op string, c *catalogCase, req catalogRequest, format, shape string, paged bool) {
 	exchanges := c.Exchanges
 	if req.Exchanges != nil {
 		exchanges = req.Exchanges
@@ -353,7 +353,7 @@ func (g *catalogGateway) check(t *testing.T, op string, c *catalogCase, req cata
 	answer := decodeJSON(t, raw)
 	payload := answer
 	if shape == "envelope" {
-		payload = checkEnvelope(t, answer)
+		payload = checkEnvelope(t, answer, raw, paged)
 	}
 	upstream := decodeJSON(t, exchanges[len(exchanges)-1].Body)
 	if !reflect.DeepEqual(withoutLinks(payload), withoutLinks(upstream)) {
@@ -367,22 +367,36 @@ func (g *catalogGateway) check(t *testing.T, op string, c *catalogCase, req cata
 	catalogGolden(t, fmt.Sprintf("%s.%s.%s.golden", op, format, shape), normalizeAnswer(t, raw, g.url))
 }
 
-// checkEnvelope checks the {"data": …} envelope (and nextLink beside it)
-// and returns data.
-func checkEnvelope(t *testing.T, answer any) any {
+// checkEnvelope checks the {"data": …} envelope and returns data. A paged
+// action's envelope may hold value and nextLink beside data: value is
+// data.data, byte for byte, whenever data.data is a list, and absent
+// otherwise; another action's holds data alone.
+func checkEnvelope(t *testing.T, answer any, raw []byte, paged bool) any {
 	t.Helper()
 	env, ok := answer.(map[string]any)
 	if !ok {
 		t.Fatalf("the answer is not an object: %v", answer)
 	}
 	for k := range env {
-		if k != "data" && k != "nextLink" {
+		if k != "data" && !(paged && (k == "value" || k == "nextLink")) {
 			t.Errorf("the envelope holds %q", k)
 		}
 	}
 	data, ok := env["data"]
 	if !ok {
 		t.Fatalf("no data in the envelope: %v", env)
+	}
+	if paged {
+		var rawEnv, rawData map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &rawEnv); err != nil {
+			t.Fatal(err)
+		}
+		json.Unmarshal(rawEnv["data"], &rawData)
+		_, isList := field(data, "data").([]any)
+		value, ok := rawEnv["value"]
+		if ok != isList || ok && !bytes.Equal(value, rawData["data"]) {
+			t.Errorf("value %s is not data.data %s", value, rawData["data"])
+		}
 	}
 	return data
 }

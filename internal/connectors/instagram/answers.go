@@ -1,7 +1,10 @@
 package instagram
 
 // The gateway's answers for each action, as the definition documents them:
-// the {"data": …} envelope around Instagram's shapes.
+// the {"data": …} envelope around Instagram's shapes. A list answer (a
+// *Page, InsightsAnswer) also carries, at its root where Power Automate
+// pages, its items in value (the same as data.data) and the gateway URL of
+// the next page in nextLink.
 
 // UserAnswer is the answer of Get My Details and Get User Details.
 type UserAnswer struct {
@@ -15,11 +18,15 @@ type MediaAnswer struct {
 	Data Media `json:"data" extensions:"x-ms-summary=Media"`
 }
 
-// MediaPage is the answer of a media list: one page, and the gateway URL of
-// the next page at the root (Power Automate's x-ms-pageable reads it there).
+// MediaPage is the answer of a media list (Get my Media, Get Stories, Get
+// Tagged Media, Get Live Media, Get Media Children): Instagram's page, and
+// at the root its media and the gateway URL of the next page (Power
+// Automate's x-ms-pageable reads both there).
 type MediaPage struct {
-	// One page of media, with paging links on the gateway.
+	// One page of media as Instagram answered it, with paging links on the gateway.
 	Data MediaList `json:"data" extensions:"x-ms-summary=Page"`
+	// The media of this page, the same as the page's own list.
+	Value []Media `json:"value" extensions:"x-ms-summary=Media"`
 	// The gateway URL of the next page; absent on the last page.
 	NextLink string `json:"nextLink,omitempty" extensions:"x-ms-summary=Next link"`
 }
@@ -42,12 +49,14 @@ type CommentAnswer struct {
 	Data Comment `json:"data" extensions:"x-ms-summary=Comment"`
 }
 
-// CommentPage is the answer of a comment list (comments on a media, replies
-// to a comment): one page, and the gateway URL of the next page at the
-// root.
+// CommentPage is the answer of a comment list (Get Comments on Media, Get
+// Comment Replies): Instagram's page, and at the root its comments and the
+// gateway URL of the next page.
 type CommentPage struct {
-	// One page of comments, with paging links on the gateway.
+	// One page of comments as Instagram answered it, with paging links on the gateway.
 	Data CommentList `json:"data" extensions:"x-ms-summary=Page"`
+	// The comments of this page, the same as the page's own list.
+	Value []Comment `json:"value" extensions:"x-ms-summary=Comments"`
 	// The gateway URL of the next page; absent on the last page.
 	NextLink string `json:"nextLink,omitempty" extensions:"x-ms-summary=Next link"`
 }
@@ -59,11 +68,14 @@ type ContainerStatusAnswer struct {
 }
 
 // InsightsAnswer is the answer of Get Media Insights and Get Account
-// Insights. Instagram's since/until links are dropped (they would carry its
-// token): ask for another range with since and until.
+// Insights: Instagram's answer, and at the root its metrics. Instagram's
+// since/until links are dropped (they would carry its token): ask for
+// another range with since and until.
 type InsightsAnswer struct {
-	// The metrics.
+	// The metrics as Instagram answered them.
 	Data InsightList `json:"data" extensions:"x-ms-summary=Insights"`
+	// One entry per metric, the same as the answer's own list.
+	Value []Insight `json:"value" extensions:"x-ms-summary=Metrics"`
 	// Always absent: insights come in one page.
 	NextLink string `json:"nextLink,omitempty" extensions:"x-ms-summary=Next link"`
 }
