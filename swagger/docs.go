@@ -10,8 +10,9 @@ const docTemplate = `{
         "description": "{{escape .Description}}",
         "title": "{{.Title}}",
         "contact": {
-            "name": "Connector gateway maintainers",
-            "url": "https://github.com/igconnect/gateway"
+            "name": "igconnect",
+            "url": "https://github.com/igconnect/gateway",
+            "email": "igconnect@users.noreply.github.com"
         },
         "version": "{{.Version}}"
     },
@@ -54,27 +55,28 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The comment",
+                        "description": "The comment.",
                         "schema": {
                             "$ref": "#/definitions/instagram.CommentAnswer"
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a bad field"
+                        "description": "An ID that is not all digits, or a bad field."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "404": {
-                        "description": "No such comment for this account"
+                        "description": "No such comment for this account."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
-                }
+                },
+                "x-ms-visibility": "advanced"
             },
             "post": {
                 "security": [
@@ -116,27 +118,28 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "Instagram made the change",
+                        "description": "Instagram made the change.",
                         "schema": {
                             "$ref": "#/definitions/instagram.SuccessAnswer"
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a bad body"
+                        "description": "An ID that is not all digits, or a bad body."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "404": {
-                        "description": "No such comment for this account"
+                        "description": "No such comment for this account."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
-                }
+                },
+                "x-ms-visibility": "advanced"
             },
             "delete": {
                 "security": [
@@ -165,25 +168,25 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The comment is deleted",
+                        "description": "The comment is deleted.",
                         "schema": {
                             "$ref": "#/definitions/instagram.SuccessAnswer"
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a body"
+                        "description": "An ID that is not all digits, or a body."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "404": {
-                        "description": "No such comment for this account"
+                        "description": "No such comment for this account."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-visibility": "advanced"
@@ -225,25 +228,25 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The container's status",
+                        "description": "The container's status.",
                         "schema": {
                             "$ref": "#/definitions/instagram.ContainerStatusAnswer"
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a bad field"
+                        "description": "An ID that is not all digits, or a bad field."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "404": {
-                        "description": "No such container for this account"
+                        "description": "No such container for this account."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-visibility": "advanced"
@@ -287,25 +290,25 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The account",
+                        "description": "The account.",
                         "schema": {
                             "$ref": "#/definitions/instagram.UserAnswer"
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a bad field"
+                        "description": "An ID that is not all digits, or a bad field."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "404": {
-                        "description": "No such account"
+                        "description": "No such account."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-visibility": "advanced"
@@ -386,7 +389,7 @@ const docTemplate = `{
                             "time_series"
                         ],
                         "type": "string",
-                        "x-ms-summary": "Metric type",
+                        "x-ms-summary": "Metric Type",
                         "x-ms-visibility": "advanced",
                         "description": "One total over the range, or a series by period.",
                         "name": "metric_type",
@@ -415,27 +418,28 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The metrics",
+                        "description": "The metrics.",
                         "schema": {
                             "$ref": "#/definitions/instagram.InsightsAnswer"
                         }
                     },
                     "400": {
-                        "description": "A metric this version does not offer (the error lists the valid ones), or a bad period, range or breakdown"
+                        "description": "A metric this version does not offer (the error lists the valid ones), or a bad period, range or breakdown."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-pageable": {
                     "nextLinkName": "nextLink"
-                }
+                },
+                "x-ms-visibility": "advanced"
             }
         },
         "/me": {
@@ -466,13 +470,93 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The account",
+                        "description": "The account.",
                         "schema": {
                             "$ref": "#/definitions/instagram.UserAnswer"
                         }
                     },
                     "400": {
-                        "description": "A field the account does not have"
+                        "description": "A field the account does not have."
+                    },
+                    "401": {
+                        "description": "A missing or wrong API key, or an expired Instagram token."
+                    },
+                    "429": {
+                        "description": "The connection's rate limit is spent."
+                    },
+                    "502": {
+                        "description": "Instagram failed."
+                    }
+                },
+                "x-ms-visibility": "important"
+            }
+        },
+        "/triggers/new-media": {
+            "get": {
+                "security": [
+                    {
+                        "apiKey": []
+                    }
+                ],
+                "description": "Runs the flow once for each media (photo, video, reel, album) posted on the connection's Instagram account after the flow was turned on, oldest first. Power Automate polls: while nothing is new the gateway answers 202 with Location (the next poll, with the trigger's signed state) and Retry-After; with new media it answers 200 and the media in value. No media runs the flow twice, none is skipped, whichever gateway replica answers.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "Instagram"
+                ],
+                "summary": "When a new media is posted",
+                "operationId": "WhenNewMediaIsPosted",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "x-ms-summary": "Fields",
+                        "x-ms-visibility": "advanced",
+                        "description": "Comma-separated fields of each media: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text. id and timestamp always come.",
+                        "name": "fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "x-ms-summary": "State",
+                        "x-ms-visibility": "internal",
+                        "description": "The trigger's state: the gateway sets it in Location; leave it empty.",
+                        "name": "state",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The media posted since the last poll, oldest first",
+                        "schema": {
+                            "$ref": "#/definitions/instagram.NewMediaAnswer"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "The URL of the next poll: this route with the trigger's new state"
+                            },
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before the next poll"
+                            }
+                        }
+                    },
+                    "202": {
+                        "description": "Nothing new yet: poll Location again after Retry-After seconds",
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "The URL of the next poll: this route with the trigger's new state"
+                            },
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before the next poll"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "A bad field, or a state the gateway did not give this connection"
                     },
                     "401": {
                         "description": "A missing or wrong API key, or an expired Instagram token"
@@ -484,6 +568,8 @@ const docTemplate = `{
                         "description": "Instagram failed"
                     }
                 },
+                "x-ms-trigger": "batch",
+                "x-ms-trigger-hint": "To see it work now, post a photo on the connected Instagram account.",
                 "x-ms-visibility": "important"
             }
         },
@@ -524,7 +610,7 @@ const docTemplate = `{
                         "maximum": 100,
                         "minimum": 1,
                         "type": "integer",
-                        "x-ms-summary": "Page size",
+                        "x-ms-summary": "Page Size",
                         "x-ms-visibility": "advanced",
                         "description": "Replies per page, 1 to 100 (Instagram's default is 25).",
                         "name": "limit",
@@ -532,7 +618,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "x-ms-summary": "After cursor",
+                        "x-ms-summary": "After Cursor",
                         "x-ms-visibility": "advanced",
                         "description": "Cursor of the page after this one (from paging.cursors.after).",
                         "name": "after",
@@ -540,7 +626,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "x-ms-summary": "Before cursor",
+                        "x-ms-summary": "Before Cursor",
                         "x-ms-visibility": "advanced",
                         "description": "Cursor of the page before this one (from paging.cursors.before).",
                         "name": "before",
@@ -549,30 +635,31 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "One page of replies",
+                        "description": "One page of replies.",
                         "schema": {
                             "$ref": "#/definitions/instagram.CommentPage"
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a bad field, limit or cursor"
+                        "description": "An ID that is not all digits, or a bad field, limit or cursor."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "404": {
-                        "description": "No such comment for this account"
+                        "description": "No such comment for this account."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-pageable": {
                     "nextLinkName": "nextLink"
-                }
+                },
+                "x-ms-visibility": "advanced"
             },
             "post": {
                 "security": [
@@ -614,27 +701,28 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The new reply's ID",
+                        "description": "The new reply's ID.",
                         "schema": {
                             "$ref": "#/definitions/instagram.IDAnswer"
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a blank message or one over 2,200 characters"
+                        "description": "An ID that is not all digits, or a blank message or one over 2,200 characters."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "404": {
-                        "description": "No such comment for this account"
+                        "description": "No such comment for this account."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
-                }
+                },
+                "x-ms-visibility": "important"
             }
         },
         "/{IG_MEDIA_ID}": {
@@ -673,27 +761,28 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The media object",
+                        "description": "The media object.",
                         "schema": {
                             "$ref": "#/definitions/instagram.MediaAnswer"
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a bad field"
+                        "description": "An ID that is not all digits, or a bad field."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "404": {
-                        "description": "No such media for this account"
+                        "description": "No such media for this account."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
-                }
+                },
+                "x-ms-visibility": "important"
             },
             "post": {
                 "security": [
@@ -735,27 +824,28 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "Instagram made the change",
+                        "description": "Instagram made the change.",
                         "schema": {
                             "$ref": "#/definitions/instagram.SuccessAnswer"
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a bad body"
+                        "description": "An ID that is not all digits, or a bad body."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "404": {
-                        "description": "No such media for this account"
+                        "description": "No such media for this account."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
-                }
+                },
+                "x-ms-visibility": "advanced"
             },
             "delete": {
                 "security": [
@@ -784,25 +874,25 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The media is deleted",
+                        "description": "The media is deleted.",
                         "schema": {
                             "$ref": "#/definitions/instagram.SuccessAnswer"
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a body"
+                        "description": "An ID that is not all digits, or a body."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "404": {
-                        "description": "No such media for this account"
+                        "description": "No such media for this account."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-visibility": "advanced"
@@ -845,7 +935,7 @@ const docTemplate = `{
                         "maximum": 100,
                         "minimum": 1,
                         "type": "integer",
-                        "x-ms-summary": "Page size",
+                        "x-ms-summary": "Page Size",
                         "x-ms-visibility": "advanced",
                         "description": "Items per page, 1 to 100 (Instagram's default is 25).",
                         "name": "limit",
@@ -853,7 +943,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "x-ms-summary": "After cursor",
+                        "x-ms-summary": "After Cursor",
                         "x-ms-visibility": "advanced",
                         "description": "Cursor of the page after this one (from paging.cursors.after).",
                         "name": "after",
@@ -861,7 +951,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "x-ms-summary": "Before cursor",
+                        "x-ms-summary": "Before Cursor",
                         "x-ms-visibility": "advanced",
                         "description": "Cursor of the page before this one (from paging.cursors.before).",
                         "name": "before",
@@ -870,25 +960,25 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The album's items",
+                        "description": "The album's items.",
                         "schema": {
                             "$ref": "#/definitions/instagram.MediaPage"
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a bad field"
+                        "description": "An ID that is not all digits, or a bad field."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "404": {
-                        "description": "No such album for this account"
+                        "description": "No such album for this account."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-pageable": {
@@ -934,7 +1024,7 @@ const docTemplate = `{
                         "maximum": 100,
                         "minimum": 1,
                         "type": "integer",
-                        "x-ms-summary": "Page size",
+                        "x-ms-summary": "Page Size",
                         "x-ms-visibility": "advanced",
                         "description": "Comments per page, 1 to 100 (Instagram's default is 25).",
                         "name": "limit",
@@ -942,7 +1032,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "x-ms-summary": "After cursor",
+                        "x-ms-summary": "After Cursor",
                         "x-ms-visibility": "advanced",
                         "description": "Cursor of the page after this one (from paging.cursors.after).",
                         "name": "after",
@@ -950,7 +1040,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "x-ms-summary": "Before cursor",
+                        "x-ms-summary": "Before Cursor",
                         "x-ms-visibility": "advanced",
                         "description": "Cursor of the page before this one (from paging.cursors.before).",
                         "name": "before",
@@ -959,25 +1049,25 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "One page of comments",
+                        "description": "One page of comments.",
                         "schema": {
                             "$ref": "#/definitions/instagram.CommentPage"
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a bad field, limit or cursor"
+                        "description": "An ID that is not all digits, or a bad field, limit or cursor."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "404": {
-                        "description": "No such media for this account"
+                        "description": "No such media for this account."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-pageable": {
@@ -1025,27 +1115,28 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The new comment's ID",
+                        "description": "The new comment's ID.",
                         "schema": {
                             "$ref": "#/definitions/instagram.IDAnswer"
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a blank message or one over 2,200 characters"
+                        "description": "An ID that is not all digits, or a blank message or one over 2,200 characters."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "404": {
-                        "description": "No such media for this account"
+                        "description": "No such media for this account."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
-                }
+                },
+                "x-ms-visibility": "important"
             }
         },
         "/{IG_MEDIA_ID}/insights": {
@@ -1087,7 +1178,7 @@ const docTemplate = `{
                             "time_series"
                         ],
                         "type": "string",
-                        "x-ms-summary": "Metric type",
+                        "x-ms-summary": "Metric Type",
                         "x-ms-visibility": "advanced",
                         "description": "One total (the default with a breakdown), or the lifetime value.",
                         "name": "metric_type",
@@ -1104,30 +1195,31 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The metrics",
+                        "description": "The metrics.",
                         "schema": {
                             "$ref": "#/definitions/instagram.InsightsAnswer"
                         }
                     },
                     "400": {
-                        "description": "An ID that is not all digits, or a metric this version does not offer (the error lists the valid ones)"
+                        "description": "An ID that is not all digits, or a metric this version does not offer (the error lists the valid ones)."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "404": {
-                        "description": "No such media for this account"
+                        "description": "No such media for this account."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-pageable": {
                     "nextLinkName": "nextLink"
-                }
+                },
+                "x-ms-visibility": "advanced"
             }
         },
         "/{IG_USER_ID}/content_publishing_limit": {
@@ -1168,22 +1260,22 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The quota and its use",
+                        "description": "The quota and its use.",
                         "schema": {
                             "$ref": "#/definitions/instagram.PublishingLimitAnswer"
                         }
                     },
                     "400": {
-                        "description": "A bad field"
+                        "description": "A bad field."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-visibility": "advanced"
@@ -1228,7 +1320,7 @@ const docTemplate = `{
                         "maximum": 100,
                         "minimum": 1,
                         "type": "integer",
-                        "x-ms-summary": "Page size",
+                        "x-ms-summary": "Page Size",
                         "x-ms-visibility": "advanced",
                         "description": "Media per page, 1 to 100 (Instagram's default is 25).",
                         "name": "limit",
@@ -1236,7 +1328,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "x-ms-summary": "After cursor",
+                        "x-ms-summary": "After Cursor",
                         "x-ms-visibility": "advanced",
                         "description": "Cursor of the page after this one (from paging.cursors.after).",
                         "name": "after",
@@ -1244,7 +1336,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "x-ms-summary": "Before cursor",
+                        "x-ms-summary": "Before Cursor",
                         "x-ms-visibility": "advanced",
                         "description": "Cursor of the page before this one (from paging.cursors.before).",
                         "name": "before",
@@ -1253,22 +1345,22 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The live media",
+                        "description": "The live media.",
                         "schema": {
                             "$ref": "#/definitions/instagram.MediaPage"
                         }
                     },
                     "400": {
-                        "description": "A bad field, limit or cursor"
+                        "description": "A bad field, limit or cursor."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-pageable": {
@@ -1316,7 +1408,7 @@ const docTemplate = `{
                         "maximum": 100,
                         "minimum": 1,
                         "type": "integer",
-                        "x-ms-summary": "Page size",
+                        "x-ms-summary": "Page Size",
                         "x-ms-visibility": "advanced",
                         "description": "Media per page, 1 to 100 (Instagram's default is 25).",
                         "name": "limit",
@@ -1324,7 +1416,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "x-ms-summary": "After cursor",
+                        "x-ms-summary": "After Cursor",
                         "x-ms-visibility": "advanced",
                         "description": "Cursor of the page after this one (from paging.cursors.after).",
                         "name": "after",
@@ -1332,7 +1424,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "x-ms-summary": "Before cursor",
+                        "x-ms-summary": "Before Cursor",
                         "x-ms-visibility": "advanced",
                         "description": "Cursor of the page before this one (from paging.cursors.before).",
                         "name": "before",
@@ -1341,22 +1433,22 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "One page of media",
+                        "description": "One page of media.",
                         "schema": {
                             "$ref": "#/definitions/instagram.MediaPage"
                         }
                     },
                     "400": {
-                        "description": "A bad field, limit or cursor"
+                        "description": "A bad field, limit or cursor."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-pageable": {
@@ -1406,7 +1498,7 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The new container's ID",
+                        "description": "The new container's ID.",
                         "schema": {
                             "$ref": "#/definitions/instagram.IDAnswer"
                         }
@@ -1415,19 +1507,19 @@ const docTemplate = `{
                         "description": "A bad body: no media URL, a caption over 2,200 characters, an option the media type does not take…"
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "422": {
-                        "description": "A carousel item ended in ERROR or EXPIRED"
+                        "description": "A carousel item ended in ERROR or EXPIRED."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     },
                     "504": {
-                        "description": "A carousel item did not finish in time"
+                        "description": "A carousel item did not finish in time."
                     }
                 },
                 "x-ms-visibility": "advanced"
@@ -1476,7 +1568,7 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The new media's ID",
+                        "description": "The new media's ID.",
                         "schema": {
                             "$ref": "#/definitions/instagram.PublishAnswer"
                         }
@@ -1485,16 +1577,16 @@ const docTemplate = `{
                         "description": "A bad body: no media URL, a caption over 2,200 characters, more than 10 carousel items…"
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "422": {
-                        "description": "The container ended in ERROR or EXPIRED, or Instagram refused to publish it"
+                        "description": "The container ended in ERROR or EXPIRED, or Instagram refused to publish it."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "504": {
-                        "description": "The container did not finish in time; nothing was published"
+                        "description": "The container did not finish in time; nothing was published."
                     }
                 },
                 "x-ms-visibility": "important"
@@ -1539,7 +1631,7 @@ const docTemplate = `{
                         "maximum": 100,
                         "minimum": 1,
                         "type": "integer",
-                        "x-ms-summary": "Page size",
+                        "x-ms-summary": "Page Size",
                         "x-ms-visibility": "advanced",
                         "description": "Stories per page, 1 to 100 (Instagram's default is 25).",
                         "name": "limit",
@@ -1547,7 +1639,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "x-ms-summary": "After cursor",
+                        "x-ms-summary": "After Cursor",
                         "x-ms-visibility": "advanced",
                         "description": "Cursor of the page after this one (from paging.cursors.after).",
                         "name": "after",
@@ -1555,7 +1647,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "x-ms-summary": "Before cursor",
+                        "x-ms-summary": "Before Cursor",
                         "x-ms-visibility": "advanced",
                         "description": "Cursor of the page before this one (from paging.cursors.before).",
                         "name": "before",
@@ -1564,27 +1656,28 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "One page of stories",
+                        "description": "One page of stories.",
                         "schema": {
                             "$ref": "#/definitions/instagram.MediaPage"
                         }
                     },
                     "400": {
-                        "description": "A bad field, limit or cursor"
+                        "description": "A bad field, limit or cursor."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-pageable": {
                     "nextLinkName": "nextLink"
-                }
+                },
+                "x-ms-visibility": "advanced"
             }
         },
         "/{IG_USER_ID}/tags": {
@@ -1626,7 +1719,7 @@ const docTemplate = `{
                         "maximum": 100,
                         "minimum": 1,
                         "type": "integer",
-                        "x-ms-summary": "Page size",
+                        "x-ms-summary": "Page Size",
                         "x-ms-visibility": "advanced",
                         "description": "Media per page, 1 to 100 (Instagram's default is 25).",
                         "name": "limit",
@@ -1634,7 +1727,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "x-ms-summary": "After cursor",
+                        "x-ms-summary": "After Cursor",
                         "x-ms-visibility": "advanced",
                         "description": "Cursor of the page after this one (from paging.cursors.after).",
                         "name": "after",
@@ -1642,7 +1735,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "x-ms-summary": "Before cursor",
+                        "x-ms-summary": "Before Cursor",
                         "x-ms-visibility": "advanced",
                         "description": "Cursor of the page before this one (from paging.cursors.before).",
                         "name": "before",
@@ -1651,27 +1744,28 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "One page of media",
+                        "description": "One page of media.",
                         "schema": {
                             "$ref": "#/definitions/instagram.MediaPage"
                         }
                     },
                     "400": {
-                        "description": "A bad field, limit or cursor"
+                        "description": "A bad field, limit or cursor."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-pageable": {
                     "nextLinkName": "nextLink"
-                }
+                },
+                "x-ms-visibility": "advanced"
             }
         }
     },
@@ -1696,13 +1790,13 @@ const docTemplate = `{
                 "id": {
                     "description": "The comment's ID.",
                     "type": "string",
-                    "x-ms-summary": "Comment ID",
+                    "x-ms-summary": "ID",
                     "example": "17870913679156914"
                 },
                 "like_count": {
                     "description": "The number of likes.",
                     "type": "integer",
-                    "x-ms-summary": "Like count"
+                    "x-ms-summary": "Like Count"
                 },
                 "media": {
                     "description": "The media the comment is on.",
@@ -1716,7 +1810,7 @@ const docTemplate = `{
                 "parent_id": {
                     "description": "The ID of the comment this one replies to; absent on a top-level comment.",
                     "type": "string",
-                    "x-ms-summary": "Parent comment ID"
+                    "x-ms-summary": "Parent Comment ID"
                 },
                 "replies": {
                     "description": "The replies to the comment.",
@@ -1775,12 +1869,12 @@ const docTemplate = `{
                 "id": {
                     "description": "The commenter's Instagram-scoped ID.",
                     "type": "string",
-                    "x-ms-summary": "Commenter ID"
+                    "x-ms-summary": "ID"
                 },
                 "username": {
                     "description": "The commenter's username.",
                     "type": "string",
-                    "x-ms-summary": "Commenter username"
+                    "x-ms-summary": "Username"
                 }
             }
         },
@@ -1812,12 +1906,12 @@ const docTemplate = `{
                 "id": {
                     "description": "The media's ID.",
                     "type": "string",
-                    "x-ms-summary": "Media ID"
+                    "x-ms-summary": "ID"
                 },
                 "media_product_type": {
                     "description": "The surface the media was published on: FEED, REELS, STORY or AD.",
                     "type": "string",
-                    "x-ms-summary": "Media product type"
+                    "x-ms-summary": "Product Type"
                 }
             }
         },
@@ -1825,7 +1919,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "data": {
-                    "description": "One page of comments, with paging links on the gateway.",
+                    "description": "One page of comments as Instagram answered it, with paging links on the gateway.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/instagram.CommentList"
@@ -1837,6 +1931,14 @@ const docTemplate = `{
                     "description": "The gateway URL of the next page; absent on the last page.",
                     "type": "string",
                     "x-ms-summary": "Next link"
+                },
+                "value": {
+                    "description": "The comments of this page, the same as the page's own list.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/instagram.Comment"
+                    },
+                    "x-ms-summary": "Comments"
                 }
             }
         },
@@ -1862,7 +1964,7 @@ const docTemplate = `{
                 "id": {
                     "description": "The account's ID.",
                     "type": "string",
-                    "x-ms-summary": "Account ID"
+                    "x-ms-summary": "ID"
                 }
             }
         },
@@ -1980,7 +2082,7 @@ const docTemplate = `{
                 "id": {
                     "description": "The container's ID.",
                     "type": "string",
-                    "x-ms-summary": "Container ID",
+                    "x-ms-summary": "ID",
                     "example": "17889615691921648"
                 },
                 "status": {
@@ -1998,7 +2100,7 @@ const docTemplate = `{
                         "ERROR",
                         "EXPIRED"
                     ],
-                    "x-ms-summary": "Status code",
+                    "x-ms-summary": "Status Code",
                     "example": "FINISHED"
                 }
             }
@@ -2023,12 +2125,12 @@ const docTemplate = `{
                 "after": {
                     "description": "The cursor of the last item of the page.",
                     "type": "string",
-                    "x-ms-summary": "After cursor"
+                    "x-ms-summary": "After Cursor"
                 },
                 "before": {
                     "description": "The cursor of the first item of the page.",
                     "type": "string",
-                    "x-ms-summary": "Before cursor"
+                    "x-ms-summary": "Before Cursor"
                 }
             }
         },
@@ -2082,12 +2184,12 @@ const docTemplate = `{
                 "id": {
                     "description": "The metric's ID.",
                     "type": "string",
-                    "x-ms-summary": "Metric ID"
+                    "x-ms-summary": "ID"
                 },
                 "name": {
                     "description": "The metric's name: reach, views…",
                     "type": "string",
-                    "x-ms-summary": "Metric",
+                    "x-ms-summary": "Name",
                     "example": "reach"
                 },
                 "period": {
@@ -2108,7 +2210,7 @@ const docTemplate = `{
                             "$ref": "#/definitions/instagram.InsightTotal"
                         }
                     ],
-                    "x-ms-summary": "Total value"
+                    "x-ms-summary": "Total Value"
                 },
                 "values": {
                     "description": "The values by period (metric_type time_series, and media metrics).",
@@ -2150,7 +2252,7 @@ const docTemplate = `{
                     "items": {
                         "type": "string"
                     },
-                    "x-ms-summary": "Dimension values"
+                    "x-ms-summary": "Dimension Values"
                 },
                 "value": {
                     "description": "The value.",
@@ -2205,7 +2307,7 @@ const docTemplate = `{
                 "end_time": {
                     "description": "The end of the period, ISO 8601 in UTC.",
                     "type": "string",
-                    "x-ms-summary": "End time"
+                    "x-ms-summary": "End Time"
                 },
                 "value": {
                     "description": "The value (online_followers' is an object of hours: read it through the Graph base path).",
@@ -2218,7 +2320,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "data": {
-                    "description": "The metrics.",
+                    "description": "The metrics as Instagram answered them.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/instagram.InsightList"
@@ -2230,6 +2332,14 @@ const docTemplate = `{
                     "description": "Always absent: insights come in one page.",
                     "type": "string",
                     "x-ms-summary": "Next link"
+                },
+                "value": {
+                    "description": "One entry per metric, the same as the answer's own list.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/instagram.Insight"
+                    },
+                    "x-ms-summary": "Metrics"
                 }
             }
         },
@@ -2239,7 +2349,7 @@ const docTemplate = `{
                 "alt_text": {
                     "description": "The alternative text of an image.",
                     "type": "string",
-                    "x-ms-summary": "Alt text"
+                    "x-ms-summary": "Alt Text"
                 },
                 "caption": {
                     "description": "The caption, without hashtags of comments.",
@@ -2249,44 +2359,44 @@ const docTemplate = `{
                 "comments_count": {
                     "description": "The number of comments.",
                     "type": "integer",
-                    "x-ms-summary": "Comments count"
+                    "x-ms-summary": "Comments Count"
                 },
                 "id": {
                     "description": "The media object's ID.",
                     "type": "string",
-                    "x-ms-summary": "Media ID",
+                    "x-ms-summary": "ID",
                     "example": "17895695668004550"
                 },
                 "is_comment_enabled": {
                     "description": "Whether comments are enabled.",
                     "type": "boolean",
-                    "x-ms-summary": "Comments enabled"
+                    "x-ms-summary": "Comments Enabled"
                 },
                 "is_shared_to_feed": {
                     "description": "Whether a reel is also shown in the feed.",
                     "type": "boolean",
-                    "x-ms-summary": "Shared to feed"
+                    "x-ms-summary": "Shared to Feed"
                 },
                 "like_count": {
                     "description": "The number of likes.",
                     "type": "integer",
-                    "x-ms-summary": "Like count"
+                    "x-ms-summary": "Like Count"
                 },
                 "media_product_type": {
                     "description": "The surface the media was published on: FEED, REELS, STORY or AD.",
                     "type": "string",
-                    "x-ms-summary": "Media product type"
+                    "x-ms-summary": "Product Type"
                 },
                 "media_type": {
                     "description": "The media's type: IMAGE, VIDEO or CAROUSEL_ALBUM.",
                     "type": "string",
-                    "x-ms-summary": "Media type",
+                    "x-ms-summary": "Type",
                     "example": "IMAGE"
                 },
                 "media_url": {
                     "description": "The media's URL. Omitted when the media holds copyrighted material.",
                     "type": "string",
-                    "x-ms-summary": "Media URL"
+                    "x-ms-summary": "URL"
                 },
                 "owner": {
                     "description": "The media's owner.",
@@ -2365,7 +2475,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "data": {
-                    "description": "One page of media, with paging links on the gateway.",
+                    "description": "One page of media as Instagram answered it, with paging links on the gateway.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/instagram.MediaList"
@@ -2377,6 +2487,35 @@ const docTemplate = `{
                     "description": "The gateway URL of the next page; absent on the last page.",
                     "type": "string",
                     "x-ms-summary": "Next link"
+                },
+                "value": {
+                    "description": "The media of this page, the same as the page's own list.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/instagram.Media"
+                    },
+                    "x-ms-summary": "Media"
+                }
+            }
+        },
+        "instagram.NewMediaAnswer": {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "description": "The same media, oldest first.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/instagram.Media"
+                    },
+                    "x-ms-summary": "Data"
+                },
+                "value": {
+                    "description": "The new media, oldest first.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/instagram.Media"
+                    },
+                    "x-ms-summary": "New media"
                 }
             }
         },
@@ -2386,7 +2525,7 @@ const docTemplate = `{
                 "id": {
                     "description": "The owner's Instagram user ID.",
                     "type": "string",
-                    "x-ms-summary": "Owner ID"
+                    "x-ms-summary": "ID"
                 }
             }
         },
@@ -2405,12 +2544,12 @@ const docTemplate = `{
                 "next": {
                     "description": "The gateway URL of the next page; absent on the last page.",
                     "type": "string",
-                    "x-ms-summary": "Next page"
+                    "x-ms-summary": "Next Page"
                 },
                 "previous": {
                     "description": "The gateway URL of the previous page; absent on the first page.",
                     "type": "string",
-                    "x-ms-summary": "Previous page"
+                    "x-ms-summary": "Previous Page"
                 }
             }
         },
@@ -2564,7 +2703,7 @@ const docTemplate = `{
                 "id": {
                     "description": "The ID of the published media object.",
                     "type": "string",
-                    "x-ms-summary": "Media ID",
+                    "x-ms-summary": "ID",
                     "example": "17920238422030506"
                 }
             }
@@ -2584,7 +2723,7 @@ const docTemplate = `{
                 "quota_usage": {
                     "description": "Posts published in the current period.",
                     "type": "integer",
-                    "x-ms-summary": "Quota usage"
+                    "x-ms-summary": "Quota Usage"
                 }
             }
         },
@@ -2608,12 +2747,12 @@ const docTemplate = `{
                 "quota_duration": {
                     "description": "The quota's duration, in seconds.",
                     "type": "integer",
-                    "x-ms-summary": "Quota duration"
+                    "x-ms-summary": "Duration"
                 },
                 "quota_total": {
                     "description": "Posts allowed in the quota's duration.",
                     "type": "integer",
-                    "x-ms-summary": "Quota total"
+                    "x-ms-summary": "Total"
                 }
             }
         },
@@ -2636,22 +2775,22 @@ const docTemplate = `{
                 "id": {
                     "description": "The reply's ID.",
                     "type": "string",
-                    "x-ms-summary": "Reply ID"
+                    "x-ms-summary": "ID"
                 },
                 "text": {
                     "description": "The reply's text.",
                     "type": "string",
-                    "x-ms-summary": "Reply text"
+                    "x-ms-summary": "Text"
                 },
                 "timestamp": {
                     "description": "The reply's date, ISO 8601 in UTC.",
                     "type": "string",
-                    "x-ms-summary": "Reply timestamp"
+                    "x-ms-summary": "Timestamp"
                 },
                 "username": {
                     "description": "The username of the reply's author.",
                     "type": "string",
-                    "x-ms-summary": "Reply username"
+                    "x-ms-summary": "Username"
                 }
             }
         },
@@ -2664,7 +2803,7 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/instagram.Reply"
                     },
-                    "x-ms-summary": "Replies"
+                    "x-ms-summary": "Reply"
                 }
             }
         },
@@ -2686,7 +2825,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "success": {
-                    "description": "true when Instagram made the change.",
+                    "description": "True when Instagram made the change.",
                     "type": "boolean",
                     "x-ms-summary": "Success",
                     "example": true
@@ -2713,7 +2852,7 @@ const docTemplate = `{
                 "account_type": {
                     "description": "The account type: BUSINESS or MEDIA_CREATOR.",
                     "type": "string",
-                    "x-ms-summary": "Account type",
+                    "x-ms-summary": "Type",
                     "example": "BUSINESS"
                 },
                 "biography": {
@@ -2724,23 +2863,23 @@ const docTemplate = `{
                 "followers_count": {
                     "description": "The number of accounts following the user.",
                     "type": "integer",
-                    "x-ms-summary": "Followers count"
+                    "x-ms-summary": "Followers Count"
                 },
                 "follows_count": {
                     "description": "The number of accounts the user follows.",
                     "type": "integer",
-                    "x-ms-summary": "Follows count"
+                    "x-ms-summary": "Follows Count"
                 },
                 "id": {
                     "description": "The app-scoped ID of the Instagram user.",
                     "type": "string",
-                    "x-ms-summary": "User ID",
+                    "x-ms-summary": "ID",
                     "example": "17841400000000001"
                 },
                 "media_count": {
                     "description": "The number of media objects the user has published.",
                     "type": "integer",
-                    "x-ms-summary": "Media count",
+                    "x-ms-summary": "Media Count",
                     "example": 30
                 },
                 "name": {
@@ -2751,12 +2890,12 @@ const docTemplate = `{
                 "profile_picture_url": {
                     "description": "The URL of the user's profile picture.",
                     "type": "string",
-                    "x-ms-summary": "Profile picture URL"
+                    "x-ms-summary": "Profile Picture URL"
                 },
                 "user_id": {
                     "description": "The Instagram professional account ID (the one webhooks name).",
                     "type": "string",
-                    "x-ms-summary": "Professional account ID"
+                    "x-ms-summary": "Professional ID"
                 },
                 "username": {
                     "description": "The user's username.",
@@ -2821,6 +2960,12 @@ const docTemplate = `{
             "in": "header"
         }
     },
+    "tags": [
+        {
+            "description": "Actions on the connection's Instagram professional account: its profile, media, comments, insights and publishing.",
+            "name": "Instagram"
+        }
+    ],
     "x-ms-connector-metadata": [
         {
             "propertyName": "Website",
@@ -2843,8 +2988,8 @@ var SwaggerInfo = &swag.Spec{
 	Host:             "",
 	BasePath:         "/instagram/v21.0",
 	Schemes:          []string{"https", "http"},
-	Title:            "Instagram (connector gateway)",
-	Description:      "Read your Instagram professional account, its media, stories, tags and insights; publish photos, videos, reels, stories and carousels; and moderate comments, through a rate-limited connector gateway. Each connection holds one account's Instagram token; its API key is all a flow needs.",
+	Title:            "Instagram Gateway",
+	Description:      "Read your Instagram professional account, its media, stories, tags and insights; publish photos, videos, reels, stories and carousels; and moderate comments. Each connection holds one account's Instagram token, and its key is all a flow needs.",
 	InfoInstanceName: "swagger",
 	SwaggerTemplate:  docTemplate,
 	LeftDelim:        "{{",

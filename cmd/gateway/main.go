@@ -1,10 +1,13 @@
 // Command gateway is the Instagram connector gateway.
 //
-//	@title						Instagram (connector gateway)
+//	@title						Instagram Gateway
 //	@version					1.0
-//	@description				Read your Instagram professional account, its media, stories, tags and insights; publish photos, videos, reels, stories and carousels; and moderate comments, through a rate-limited connector gateway. Each connection holds one account's Instagram token; its API key is all a flow needs.
-//	@contact.name				Connector gateway maintainers
+//	@description				Read your Instagram professional account, its media, stories, tags and insights; publish photos, videos, reels, stories and carousels; and moderate comments. Each connection holds one account's Instagram token, and its key is all a flow needs.
+//	@contact.name				igconnect
 //	@contact.url				https://github.com/igconnect/gateway
+//	@contact.email				igconnect@users.noreply.github.com
+//	@tag.name					Instagram
+//	@tag.description			Actions on the connection's Instagram professional account: its profile, media, comments, insights and publishing.
 //	@BasePath					/instagram/v21.0
 //	@schemes					https http
 //	@x-ms-connector-metadata	[{"propertyName":"Website","propertyValue":"https://www.instagram.com"},{"propertyName":"Privacy policy","propertyValue":"https://privacycenter.instagram.com/policy"},{"propertyName":"Categories","propertyValue":"Social Media;Marketing"}]

@@ -63,6 +63,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Logger:         log,
 		Ready:          d.ready,
 		Metrics:        m,
+		TriggerKey:     d.triggerKey,
 	})
 	l, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

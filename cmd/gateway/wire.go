@@ -31,7 +31,10 @@ type deps struct {
 	redis       *redis.Client
 	connector   *instagram.Connector
 	connections *connections.Service
-	closers     []func() error
+	// triggerKey signs polling triggers' states: derived from the
+	// encryption key, the same on every replica.
+	triggerKey []byte
+	closers    []func() error
 
 	// keyChecked is set once the configured key opened the store's canary;
 	// keyMu serialises the checks; wrongKey receives errWrongKey when the
@@ -125,6 +128,10 @@ func wire(ctx context.Context, cfg *config.Config, m *metrics.Metrics) (*deps, e
 	}
 	sealer, err := secret.NewSealer(key)
 	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if d.triggerKey, err = secret.TriggerStateKey(key); err != nil {
 		d.Close()
 		return nil, err
 	}

@@ -149,6 +149,28 @@ type Response struct {
 	Throttle time.Duration
 }
 
+// Picker offers the values of an input in a dropdown, fed by a list action
+// (Power Automate's x-ms-dynamic-values): each item of the list answer's
+// value array is one choice.
+type Picker struct {
+	// Parameter is the path or query input that takes the picked value
+	// ("IG_MEDIA_ID"), in every operation that has it.
+	Parameter string
+	// OperationID is the list action that feeds the dropdown ("GetMyMedia").
+	OperationID string
+	// ValuePath is the item's property that becomes the input's value;
+	// TitlePath the one the maker reads ("id", "caption").
+	ValuePath, TitlePath string
+	// Fixed are the list action's parameters given as constants
+	// ({"IG_USER_ID": "me"}).
+	Fixed map[string]string
+	// Linked are the list action's parameters taken from another input of
+	// the same operation, list parameter to input ({"IG_MEDIA_ID":
+	// "IG_MEDIA_ID"}): the picker is offered only where the operation has
+	// every such input.
+	Linked map[string]string
+}
+
 // Identity is who an upstream token belongs to.
 type Identity struct {
 	UserID   string
@@ -166,6 +188,9 @@ type Connector interface {
 	Unsupported() []Unsupported
 	// DefaultVersion is the API version used when a route names none.
 	DefaultVersion() string
+	// Pickers are the dropdowns the connector's definition offers, in order
+	// of preference for an input.
+	Pickers() []Picker
 	// Invoke performs a validated call upstream.
 	Invoke(ctx context.Context, call *Call) (*Response, error)
 	// Identify checks a token upstream and tells whose it is.

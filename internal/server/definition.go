@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,91 +13,106 @@ import (
 	ginSwagger "github.com/swaggo/gin-swagger"
 
 	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/definition"
 	"github.com/igconnect/gateway/swagger"
 )
 
-// definitions are the connector's Swagger 2.0 definition in both path
-// formats, parsed once at start; host and schemes are set per request.
+// queryKey is the API key as LowCodeAPI's clients pass it: the api_token
+// query parameter (the gateway also reads X-API-Key and Bearer).
+var queryKey = definition.QueryKey{
+	Scheme: "api_token", Param: "api_token",
+	Description: "The connection's API key (igw_…), as the api_token query parameter.",
+}
+
+// definitions are the connector's definition as the gateway serves it,
+// built once at start from swag's output and the connector; host and
+// servers are set per request.
 type definitions struct {
-	newFormat map[string]any
-	oldFormat map[string]any
+	swag []byte
+	// swagger is the Swagger 2.0 definition (new path format), old the same
+	// in LowCodeAPI's old path format, openAPI the new one as OpenAPI 3.0.
+	swagger, old, openAPI map[string]any
 }
 
+// loadDefinitions reads swag's definition; swaggerRoutes, which New calls
+// before the server answers anything, builds the served definitions for
+// the server's connector.
 func loadDefinitions() (*definitions, error) {
-	var d map[string]any
-	if err := json.Unmarshal([]byte(swagger.SwaggerInfo.ReadDoc()), &d); err != nil {
-		return nil, err
+	swag := []byte(swagger.SwaggerInfo.ReadDoc())
+	if !json.Valid(swag) {
+		return nil, fmt.Errorf("swagger/docs.go holds no JSON")
 	}
-	old, err := oldFormat(d)
-	if err != nil {
-		return nil, err
-	}
-	return &definitions{newFormat: d, oldFormat: old}, nil
+	return &definitions{swag: swag}, nil
 }
 
-// oldFormat returns the definition with every path parameter moved to a
-// query parameter of the same name, its path segment replaced by the
-// parameter's lower-case name (LowCodeAPI's old format).
-func oldFormat(d map[string]any) (map[string]any, error) {
-	raw, err := json.Marshal(d)
+// build builds the three definitions for c.
+func (d *definitions) build(c connectors.Connector) error {
+	doc, err := definition.Build(d.swag, c)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var old map[string]any
-	if err := json.Unmarshal(raw, &old); err != nil { // a deep copy
-		return nil, err
+	oa, err := definition.OpenAPI3(context.Background(), doc, queryKey)
+	if err != nil {
+		return err
 	}
-	paths, _ := old["paths"].(map[string]any)
-	moved := make(map[string]any, len(paths))
-	for p, item := range paths {
-		np := p
-		for _, seg := range strings.Split(p, "/") {
-			if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-				np = strings.Replace(np, seg, strings.ToLower(seg[1:len(seg)-1]), 1)
-			}
-		}
-		ops, _ := item.(map[string]any)
-		for _, op := range ops {
-			params, _ := op.(map[string]any)["parameters"].([]any)
-			for _, prm := range params {
-				if pm, ok := prm.(map[string]any); ok && pm["in"] == "path" {
-					pm["in"] = "query"
-				}
-			}
-		}
-		moved[np] = item
-	}
-	old["paths"] = moved
-	info, _ := old["info"].(map[string]any)
-	if info != nil {
-		info["description"] = info["description"].(string) + " (LowCodeAPI's old path format: IDs as query parameters.)"
-	}
-	return old, nil
+	d.swagger, d.old, d.openAPI = doc, definition.OldFormat(doc), oa
+	return nil
 }
 
-// serve writes def with host, schemes and basePath for this request; a
-// Host that is not a host name answers 400.
-func (s *Server) serveDefinition(c *gin.Context, def map[string]any) {
-	out := make(map[string]any, len(def)+2)
-	for k, v := range def {
-		out[k] = v
-	}
+// base returns the caller's scheme://host and the path prefix in front of
+// the definition's base path (GATEWAY_PUBLIC_URL's, or none); a Host that
+// is not a host name is errBadHost.
+func (s *Server) base(c *gin.Context) (*url.URL, string, error) {
 	raw, err := s.baseURL(c.Request)
+	if err != nil {
+		return nil, "", err
+	}
+	base, err := url.Parse(raw)
+	if err != nil {
+		return nil, "", errBadHost
+	}
+	return base, strings.TrimRight(base.Path, "/"), nil
+}
+
+// serveDefinition writes a Swagger 2.0 def with host, schemes and basePath
+// for this request; a Host that is not a host name answers 400.
+func (s *Server) serveDefinition(c *gin.Context, def map[string]any) {
+	base, prefix, err := s.base(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	base, err := url.Parse(raw)
-	if err != nil {
-		s.fail(c, errBadHost)
-		return
+	out := make(map[string]any, len(def)+2)
+	for k, v := range def {
+		out[k] = v
 	}
 	out["host"] = base.Host
 	out["schemes"] = []string{base.Scheme}
-	if p := strings.TrimRight(base.Path, "/"); p != "" {
-		out["basePath"] = p + def["basePath"].(string)
+	if prefix != "" {
+		out["basePath"] = prefix + def["basePath"].(string)
 	}
-	b, err := json.Marshal(out)
+	s.writeDefinition(c, out)
+}
+
+// serveOpenAPI writes the OpenAPI 3.0 definition with one server: this
+// request's scheme and host, then the base path.
+func (s *Server) serveOpenAPI(c *gin.Context) {
+	base, prefix, err := s.base(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make(map[string]any, len(s.defs.openAPI))
+	for k, v := range s.defs.openAPI {
+		out[k] = v
+	}
+	basePath, _ := s.defs.swagger["basePath"].(string)
+	out["servers"] = []any{map[string]any{"url": base.Scheme + "://" + base.Host + prefix + basePath}}
+	s.writeDefinition(c, out)
+}
+
+func (s *Server) writeDefinition(c *gin.Context, def map[string]any) {
+	b, err := json.Marshal(def)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -104,16 +121,12 @@ func (s *Server) serveDefinition(c *gin.Context, def map[string]any) {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
 }
 
-// definitionRoutes are the connector's own definition routes, answered
-// before authentication.
+// serveConnectorDefinition answers the connector's own definition routes,
+// before authentication: /openapi (OpenAPI 3.0, new path format) and
+// /definition (Swagger 2.0, LowCodeAPI's old path format).
 func (s *Server) serveConnectorDefinition(c *gin.Context, rest string) bool {
-	var def map[string]any
-	switch strings.Trim(rest, "/") {
-	case "openapi":
-		def = s.defs.newFormat
-	case "definition":
-		def = s.defs.oldFormat
-	default:
+	route := strings.Trim(rest, "/")
+	if route != "openapi" && route != "definition" {
 		return false
 	}
 	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
@@ -121,19 +134,27 @@ func (s *Server) serveConnectorDefinition(c *gin.Context, rest string) bool {
 		s.fail(c, connectors.Errorf(connectors.CodeMethodNotAllowed, "method %s is not allowed here; allowed: GET", c.Request.Method))
 		return true
 	}
-	s.serveDefinition(c, def)
+	if route == "openapi" {
+		s.serveOpenAPI(c)
+	} else {
+		s.serveDefinition(c, s.defs.old)
+	}
 	c.Abort()
 	return true
 }
 
-// swaggerRoutes serves /swagger/doc.json (host from the request) and the
-// Swagger UI.
+// swaggerRoutes builds the served definitions for the server's connector,
+// then serves /swagger/doc.json (the Swagger 2.0 definition, host from the
+// request) and the Swagger UI.
 func (s *Server) swaggerRoutes(e *gin.Engine) {
+	if err := s.defs.build(s.opts.Connector); err != nil {
+		panic("the connector's definition does not build: " + err.Error())
+	}
 	ui := ginSwagger.WrapHandler(swaggerFiles.Handler, ginSwagger.URL("doc.json"))
 	e.GET("/swagger/*any", func(c *gin.Context) {
 		switch c.Param("any") {
 		case "/doc.json":
-			s.serveDefinition(c, s.defs.newFormat)
+			s.serveDefinition(c, s.defs.swagger)
 		case "/", "":
 			c.Redirect(http.StatusMovedPermanently, "/swagger/index.html")
 		default:

@@ -2,29 +2,43 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/dlclark/regexp2"
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/igconnect/gateway/internal/connectors"
 	"github.com/igconnect/gateway/internal/connectors/instagram"
+	"github.com/igconnect/gateway/internal/definition"
 	"github.com/igconnect/gateway/swagger"
 )
 
 const (
-	regenerate   = "regenerate it with: go run github.com/swaggo/swag/cmd/swag@v1.16.6 init -g cmd/gateway/main.go -o swagger --parseInternal"
-	powerplatDir = "testdata/powerplatform" // copies, with their source and licence in its README
+	regenerate      = "regenerate it with: go run github.com/swaggo/swag/cmd/swag@v1.16.6 init -g cmd/gateway/main.go -o swagger --parseInternal"
+	regenerateFinal = "after swag, regenerate it with: go run ./internal/definition/generate -o swagger/apiDefinition.swagger.json"
+	powerplatDir    = "testdata/powerplatform" // copies, with their source and licence in its README
+	// finalDefinition is the committed final definition (what
+	// /swagger/doc.json serves, without a host).
+	finalDefinition = "../../swagger/apiDefinition.swagger.json"
+	readme          = "../../README.md"
+	// The README's generated table of actions stands between these lines.
+	tableBegin = "<!-- actions table: generated from the definition; go test ./internal/server -run TestREADMEDesignerTable -update -->"
+	tableEnd   = "<!-- end of actions table -->"
 )
 
 // loadSchema compiles one of Microsoft's schemas, without its // comments.
@@ -109,6 +123,31 @@ func validate(t *testing.T, s *jsonschema.Schema, raw []byte, what string) {
 	}
 }
 
+// servedBase returns where a served definition puts the API: a Swagger
+// definition's host, base path and scheme, or those of an OpenAPI one's
+// server.
+func servedBase(raw []byte) (host, basePath, scheme string, err error) {
+	var doc struct {
+		Host, BasePath string
+		Schemes        []string
+		Servers        []struct{ URL string }
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return "", "", "", err
+	}
+	if len(doc.Servers) == 0 {
+		if len(doc.Schemes) != 1 {
+			return "", "", "", fmt.Errorf("schemes %v", doc.Schemes)
+		}
+		return doc.Host, doc.BasePath, doc.Schemes[0], nil
+	}
+	u, err := url.Parse(doc.Servers[0].URL)
+	if err != nil {
+		return "", "", "", err
+	}
+	return u.Host, u.Path, u.Scheme, nil
+}
+
 // served fetches a definition from the running server.
 func served(t *testing.T, e *env, path string) ([]byte, map[string]any) {
 	t.Helper()
@@ -147,7 +186,9 @@ type definitionDoc struct {
 	BasePath string `json:"basePath"`
 	Paths    map[string]map[string]struct {
 		OperationID string `json:"operationId"`
-		Parameters  []struct {
+		// Trigger is x-ms-trigger: a trigger is no row of the action table.
+		Trigger    string `json:"x-ms-trigger"`
+		Parameters []struct {
 			Name, In, Description string
 			Enum                  []string
 		}
@@ -196,6 +237,9 @@ func compareDefinition(def definitionDoc, actions []*connectors.Action) []string
 		}
 		olds[oldPath(path)] = path
 		for method, op := range def.Paths[path] {
+			if op.Trigger != "" {
+				continue
+			}
 			documented[op.OperationID] = true
 			a := byID[op.OperationID]
 			if a == nil {
@@ -361,15 +405,57 @@ func TestCompareDefinitionNamesTheAction(t *testing.T) {
 
 var sentenceCase = regexp.MustCompile(`^[A-Z][a-z0-9]*( [a-z0-9]+)*$`)
 
+// builtDefinition is the final definition as the server builds it, before
+// a request sets its host.
+func builtDefinition(t *testing.T) map[string]any {
+	t.Helper()
+	d, err := definition.Build([]byte(swagger.SwaggerInfo.ReadDoc()), instagram.New(nil, "v21.0", 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// committedDefinition is swagger/apiDefinition.swagger.json.
+func committedDefinition(t *testing.T) ([]byte, map[string]any) {
+	t.Helper()
+	raw, err := os.ReadFile(finalDefinition)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d map[string]any
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatal(err)
+	}
+	return raw, d
+}
+
+// The committed final definition is what the generator writes from the
+// committed swag output and the connector.
+func TestCommittedFinalDefinitionIsGenerated(t *testing.T) {
+	raw, _ := committedDefinition(t)
+	want, err := definition.Marshal(definition.Committed(builtDefinition(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(raw, want) {
+		t.Fatalf("%s is out of date: %s", finalDefinition, regenerateFinal)
+	}
+	validate(t, loadSchema(t, "apiDefinition.swagger.schema.json"), raw, finalDefinition)
+}
+
 func TestDefinitionForPowerPlatform(t *testing.T) {
 	schema := loadSchema(t, "apiDefinition.swagger.schema.json")
 	e := newEnv(t)
-	for _, path := range []string{"/swagger/doc.json", "/instagram/openapi", "/instagram/definition"} {
+	for _, path := range []string{"/swagger/doc.json", "/instagram/definition"} {
 		t.Run(path, func(t *testing.T) {
 			raw, d := served(t, e, path)
 			validate(t, schema, raw, path)
 			if len(raw) > 1<<20 {
 				t.Fatalf("%d bytes", len(raw))
+			}
+			if d["swagger"] != "2.0" {
+				t.Fatalf("swagger %v", d["swagger"])
 			}
 			if d["host"] != strings.TrimPrefix(e.url, "http://") || d["schemes"].([]any)[0] != "http" {
 				t.Fatalf("host %v schemes %v, want the caller's", d["host"], d["schemes"])
@@ -385,6 +471,150 @@ func TestDefinitionForPowerPlatform(t *testing.T) {
 	}
 }
 
+// Each rule of definition.Lint (the designer's typed outputs and
+// Microsoft's certification rules) holds for every Swagger definition the
+// gateway serves or commits: one subtest per rule and definition.
+func TestCertificationRules(t *testing.T) {
+	e := newEnv(t)
+	docs := map[string]map[string]any{}
+	for _, path := range []string{"/swagger/doc.json", "/instagram/definition"} {
+		_, docs[path] = served(t, e, path)
+	}
+	_, docs[finalDefinition] = committedDefinition(t)
+	for _, name := range []string{"/swagger/doc.json", "/instagram/definition", finalDefinition} {
+		problems := definition.Lint(docs[name])
+		for _, rule := range definition.Rules {
+			t.Run(name+"/"+string(rule), func(t *testing.T) {
+				for _, p := range problems {
+					if strings.HasPrefix(p, string(rule)+": ") {
+						t.Error(p)
+					}
+				}
+			})
+		}
+	}
+}
+
+// Every field of every answer is its own typed token in the designer (no
+// token of type any, no answer without tokens); GetMyMedia's items are a
+// loop, GetMediaDetails' fields are not.
+func TestTypedOutputs(t *testing.T) {
+	byID := map[string]definition.Action{}
+	for _, a := range definition.Designer(builtDefinition(t)) {
+		byID[a.OperationID] = a
+		t.Run(a.OperationID, func(t *testing.T) {
+			if len(a.Outputs) == 0 || len(a.Outputs) == 1 && a.Outputs[0].Title == "Body" {
+				t.Fatalf("one token for the whole answer: %+v", a.Outputs)
+			}
+			for _, tok := range a.Outputs {
+				if strings.Contains(tok.Type, "any") || tok.Type == "object" {
+					t.Errorf("output %s (%s) is %s", tok.Title, tok.Key, tok.Type)
+				}
+			}
+			for _, in := range a.Inputs {
+				if strings.Contains(in.Type, "any") {
+					t.Errorf("input %s (%s) is %s", in.Title, in.Key, in.Type)
+				}
+			}
+		})
+	}
+	tests := []struct {
+		op   string
+		want definition.Token
+	}{
+		{instagram.OpGetMyMedia, definition.Token{Title: "Media Caption", Key: "body.$.value.[*].caption", Type: "string", Loops: []string{"Media"}}},
+		{instagram.OpGetMyMedia, definition.Token{Title: "Next Link", Key: "body.$.nextLink", Type: "string"}},
+		{instagram.OpGetMediaDetails, definition.Token{Title: "Media Like Count", Key: "body.$.data.like_count", Type: "integer"}},
+		{instagram.OpGetMediaDetails, definition.Token{Title: "Media Owner ID", Key: "body.$.data.owner.id", Type: "string"}},
+		{instagram.OpGetContentPublishingLimit, definition.Token{Title: "Publishing Limit Limits Quota Total", Key: "body.$.data.data.[*].config.quota_total", Type: "integer", Loops: []string{"Publishing Limit Limits"}}},
+	}
+	for _, tt := range tests {
+		found := false
+		for _, tok := range byID[tt.op].Outputs {
+			found = found || reflect.DeepEqual(tok, tt.want)
+		}
+		if !found {
+			t.Errorf("%s has no token %+v; it has %+v", tt.op, tt.want, byID[tt.op].Outputs)
+		}
+	}
+}
+
+// Pickers: every path or query input that takes a media ID lists the
+// account's media; one that takes a comment ID lists the comments of the
+// operation's media, where it has one; in both path formats.
+func TestPickers(t *testing.T) {
+	media := `{"operationId":"GetMyMedia","parameters":{"IG_USER_ID":"me"},"value-collection":"value","value-path":"id","value-title":"caption"}`
+	comments := `{"operationId":"GetMediaComments","parameters":{"IG_MEDIA_ID":{"parameter":"IG_MEDIA_ID"}},"value-collection":"value","value-path":"id","value-title":"text"}`
+	built := builtDefinition(t)
+	for name, d := range map[string]map[string]any{"new format": built, "old format": definition.OldFormat(built)} {
+		t.Run(name, func(t *testing.T) {
+			pickers := 0
+			for _, o := range definition.Operations(d) {
+				hasMedia := false
+				for _, p := range o.Parameters() {
+					hasMedia = hasMedia || p["name"] == "IG_MEDIA_ID"
+				}
+				for _, p := range o.Parameters() {
+					dv, _ := json.Marshal(p["x-ms-dynamic-values"])
+					want := "null"
+					switch {
+					case p["in"] == "body":
+					case p["name"] == "IG_MEDIA_ID":
+						want = media
+					case p["name"] == "IG_COMMENT_ID" && hasMedia:
+						want = comments
+					}
+					if string(dv) != want {
+						t.Errorf("%s %s: x-ms-dynamic-values %s, want %s", o.ID(), p["name"], dv, want)
+					}
+					if want != "null" {
+						pickers++
+					}
+				}
+			}
+			if pickers < 7 {
+				t.Errorf("%d pickers; every action on a media has one", pickers)
+			}
+		})
+	}
+}
+
+// Paging as Microsoft's certified connectors do it: the table's paged rows
+// are exactly the pageable operations, each answering, at its root, the
+// items in a typed value array and nextLink, beside data.
+func TestPaging(t *testing.T) {
+	d := builtDefinition(t)
+	var want []string
+	for _, a := range instagram.Actions() {
+		if a.Paged {
+			want = append(want, a.OperationID)
+		}
+	}
+	sort.Strings(want)
+	if got := definition.PagedOperations(d); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("pageable %v, paged rows %v", got, want)
+	}
+	defs := d["definitions"].(map[string]any)
+	for _, o := range definition.Operations(d) {
+		if _, ok := o.Op["x-ms-pageable"]; !ok {
+			continue
+		}
+		ref := o.Op["responses"].(map[string]any)["200"].(map[string]any)["schema"].(map[string]any)["$ref"].(string)
+		props := defs[strings.TrimPrefix(ref, "#/definitions/")].(map[string]any)["properties"].(map[string]any)
+		value, _ := props["value"].(map[string]any)
+		items, _ := value["items"].(map[string]any)
+		if value["type"] != "array" || items["$ref"] == nil && items["type"] == nil {
+			t.Errorf("%s: value %v", o.ID(), value)
+		}
+		if next, _ := props["nextLink"].(map[string]any); next["type"] != "string" {
+			t.Errorf("%s: nextLink %v", o.ID(), props["nextLink"])
+		}
+		if data, _ := props["data"].(map[string]any); data["type"] != "object" {
+			t.Errorf("%s: data %v", o.ID(), props["data"])
+		}
+	}
+}
+
 func checkPowerAutomate(t *testing.T, d map[string]any, old bool) {
 	t.Helper()
 	paged := map[string]bool{}
@@ -397,8 +627,10 @@ func checkPowerAutomate(t *testing.T, d map[string]any, old bool) {
 			t.Errorf("old format path %s keeps a path parameter", path)
 		}
 		for method, o := range item.(map[string]any) {
-			ops++
 			op := o.(map[string]any)
+			if op["x-ms-trigger"] == nil {
+				ops++ // an action's; a trigger is no row of the table
+			}
 			id, _ := op["operationId"].(string)
 			where := method + " " + path + " (" + id + ")"
 			if s, _ := op["summary"].(string); !sentenceCase.MatchString(s) {
@@ -426,19 +658,6 @@ func checkPowerAutomate(t *testing.T, d map[string]any, old bool) {
 			if responses["200"] == nil || responses["400"] == nil && responses["401"] == nil {
 				t.Errorf("%s: responses %v lack success or error schemas", where, responses)
 			}
-			// One response schema per operation (Microsoft's certification
-			// rule): the success's; errors are described in words.
-			for code, r := range responses {
-				rm := r.(map[string]any)
-				switch {
-				case code[0] == '2' && rm["schema"] == nil:
-					t.Errorf("%s: success %s has no schema", where, code)
-				case code[0] != '2' && rm["schema"] != nil:
-					t.Errorf("%s: error %s has a schema; describe it in words", where, code)
-				case code[0] != '2' && rm["description"] == "":
-					t.Errorf("%s: error %s is not described", where, code)
-				}
-			}
 			pageable, _ := op["x-ms-pageable"].(map[string]any)
 			if paged[id] != (pageable != nil) || pageable != nil && pageable["nextLinkName"] != "nextLink" {
 				t.Errorf("%s: x-ms-pageable %v", where, pageable)
@@ -448,21 +667,15 @@ func checkPowerAutomate(t *testing.T, d map[string]any, old bool) {
 	if ops != len(instagram.Actions()) {
 		t.Errorf("%d operations, want %d", ops, len(instagram.Actions()))
 	}
-	for name, def := range d["definitions"].(map[string]any) {
-		for prop, p := range def.(map[string]any)["properties"].(map[string]any) {
-			if p.(map[string]any)["x-ms-summary"] == nil {
-				t.Errorf("definition %s: property %s has no x-ms-summary", name, prop)
-			}
-		}
-	}
 	// The seed connector's mistakes are not repeated.
-	user := d["definitions"].(map[string]any)["instagram.User"].(map[string]any)["properties"].(map[string]any)["id"].(map[string]any)
+	defs := d["definitions"].(map[string]any)
+	user := defs["instagram.UserAnswer"].(map[string]any)["properties"].(map[string]any)["data"].(map[string]any)["properties"].(map[string]any)["id"].(map[string]any)
 	if strings.Contains(strings.ToLower(user["description"].(string)+user["x-ms-summary"].(string)), "media") {
 		t.Error("a user's id is described as a media ID")
 	}
-	media := d["definitions"].(map[string]any)["instagram.MediaAnswer"].(map[string]any)["properties"].(map[string]any)["data"].(map[string]any)
-	if media["type"] == "array" {
-		t.Error("Get Media Details is described as returning a list")
+	media := defs["instagram.MediaAnswer"].(map[string]any)["properties"].(map[string]any)["data"].(map[string]any)
+	if media["type"] != "object" {
+		t.Error("Get Media Details is not described as one object")
 	}
 }
 
@@ -475,12 +688,133 @@ func TestAPIProperties(t *testing.T) {
 	validate(t, schema, raw, "swagger/apiProperties.json")
 	var p struct {
 		Properties struct {
-			ConnectionParameters map[string]struct{ Type string }
+			ConnectionParameters    map[string]struct{ Type string }
+			IconBrandColor          string
+			Publisher               string
+			StackOwner              string
+			PolicyTemplateInstances []struct {
+				TemplateID string `json:"templateId"`
+				Title      string
+				Parameters map[string]any
+			}
 		}
 	}
-	json.Unmarshal(raw, &p)
-	if p.Properties.ConnectionParameters["api_key"].Type != "securestring" {
-		t.Fatal("the API key is not a securestring connection parameter")
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatal(err)
+	}
+	props := p.Properties
+	if props.ConnectionParameters["api_key"].Type != "securestring" {
+		t.Error("the API key is not a securestring connection parameter")
+	}
+	if props.IconBrandColor != "#da3b01" {
+		t.Errorf("iconBrandColor %q, want the independent publishers' #da3b01", props.IconBrandColor)
+	}
+	if props.Publisher == "" || props.StackOwner == "" {
+		t.Errorf("publisher %q, stackOwner %q", props.Publisher, props.StackOwner)
+	}
+	// Power Automate's paging, as certified connectors that page set it up:
+	// the updatenextlink policy on every pageable operation.
+	paged := definition.PagedOperations(builtDefinition(t))
+	found := 0
+	for _, pt := range props.PolicyTemplateInstances {
+		if pt.TemplateID != "updatenextlink" {
+			continue
+		}
+		found++
+		names, _ := json.Marshal(pt.Parameters["x-ms-apimTemplate-operationName"])
+		want, _ := json.Marshal(paged)
+		if string(names) != string(want) {
+			t.Errorf("updatenextlink names %s, the pageable operations are %s", names, want)
+		}
+		if pt.Parameters["x-ms-apimTemplateParameter.nextLinkPropertyName"] != definition.NextLinkProperty || pt.Title == "" || len(pt.Parameters) != 2 {
+			t.Errorf("updatenextlink %+v", pt)
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d updatenextlink policies, want 1", found)
+	}
+}
+
+// /instagram/openapi is OpenAPI 3.0 that kin-openapi validates, with the
+// caller's server, the key in the header or the api_token query parameter,
+// and the operations of the Swagger definition.
+func TestOpenAPIDefinition(t *testing.T) {
+	e := newEnv(t)
+	raw, _ := served(t, e, "/instagram/openapi")
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.0.") {
+		t.Errorf("openapi %q", doc.OpenAPI)
+	}
+	if len(doc.Servers) != 1 || doc.Servers[0].URL != e.url+"/instagram/v21.0" {
+		t.Errorf("servers %+v", doc.Servers)
+	}
+	schemes := doc.Components.SecuritySchemes
+	if k := schemes["api_token"]; k == nil || k.Value.Type != "apiKey" || k.Value.In != "query" || k.Value.Name != "api_token" {
+		t.Errorf("api_token scheme %+v", k)
+	}
+	if k := schemes["apiKey"]; k == nil || k.Value.In != "header" || k.Value.Name != "X-API-Key" {
+		t.Errorf("apiKey scheme %+v", k)
+	}
+	var ops []string
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			ops = append(ops, op.OperationID)
+			if b, _ := json.Marshal(op.Security); string(b) != `[{"apiKey":[]},{"api_token":[]}]` {
+				t.Errorf("%s %s: security %s", method, path, b)
+			}
+		}
+	}
+	var want []string
+	for _, o := range definition.Operations(builtDefinition(t)) {
+		want = append(want, o.ID())
+	}
+	sort.Strings(ops)
+	sort.Strings(want)
+	if strings.Join(ops, ",") != strings.Join(want, ",") {
+		t.Errorf("operations %v, want %v", ops, want)
+	}
+}
+
+// The README's table of what the designer lists is what definition.Markdown
+// makes of the final definition; -update rewrites it.
+func TestREADMEDesignerTable(t *testing.T) {
+	raw, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(raw)
+	begin, end := strings.Index(s, tableBegin), strings.Index(s, tableEnd)
+	if begin < 0 || end < begin {
+		t.Fatalf("README.md has no %q … %q section", tableBegin, tableEnd)
+	}
+	from := begin + len(tableBegin) + 1
+	want := definition.Markdown(builtDefinition(t))
+	if s[from:end] == want {
+		return
+	}
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.WriteFile(readme, []byte(s[:from]+want+s[end:]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Fatalf("README.md's table of actions differs from the definition's; rewrite it with: go test ./internal/server -run TestREADMEDesignerTable -update")
+}
+
+// The README imports the committed final definition.
+func TestREADMEImportsFinalDefinition(t *testing.T) {
+	raw, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if line := "paconn create --api-def swagger/apiDefinition.swagger.json --api-prop swagger/apiProperties.json"; !strings.Contains(string(raw), line) {
+		t.Fatalf("README.md has no %q", line)
 	}
 }
 

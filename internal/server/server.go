@@ -1,6 +1,7 @@
 // Package server is the gateway's HTTP layer: routes, the action pipeline
-// (resolve → auth → publish slot → limit → invoke → normalize), the admin
-// API and the operational endpoints.
+// (resolve → auth → publish slot → limit → invoke → normalize), which also
+// runs polling triggers (triggers.go), the admin API and the operational
+// endpoints.
 package server
 
 import (
@@ -19,6 +20,7 @@ import (
 	"github.com/igconnect/gateway/internal/limits"
 	"github.com/igconnect/gateway/internal/metrics"
 	"github.com/igconnect/gateway/internal/normalize"
+	"github.com/igconnect/gateway/internal/triggers"
 )
 
 // MaxBody caps every request body (1 MiB).
@@ -52,6 +54,16 @@ type Options struct {
 	Ready func(context.Context) error
 	// Metrics records the gateway's series (a fresh set when nil).
 	Metrics *metrics.Metrics
+	// TriggerKey signs polling triggers' states (secret.TriggerStateKey):
+	// replicas that share it answer each other's polls. When nil, a random
+	// key: states then hold in this process only.
+	TriggerKey []byte
+	// TriggerInterval is the Retry-After of a poll that found nothing new
+	// (DefaultTriggerInterval when zero).
+	TriggerInterval time.Duration
+	// TriggerLimits bound one poll's walk upstream (package triggers'
+	// defaults when zero).
+	TriggerLimits triggers.Limits
 }
 
 // Server is the gateway's http.Handler.
@@ -60,6 +72,7 @@ type Server struct {
 	// adminDigest is the SHA-256 of the admin token.
 	adminDigest [sha256.Size]byte
 	router      *connectors.Router
+	triggers    *triggerSet
 	defs        *definitions
 	engine      *gin.Engine
 	log         *slog.Logger
@@ -87,6 +100,7 @@ func New(opts Options) *Server {
 		engine:      gin.New(),
 		log:         opts.Logger,
 	}
+	s.triggers = newTriggerSet(opts, s.router)
 	defs, err := loadDefinitions()
 	if err != nil {
 		panic("the generated Swagger definition does not parse: " + err.Error())
@@ -124,7 +138,8 @@ func New(opts Options) *Server {
 	admin.DELETE("/connections/:id", s.deleteConnection)
 
 	limit := opts.Limiter.Middleware(func(c *gin.Context) string { return connectionOf(c).ID }, s.fail)
-	e.Any("/"+opts.Connector.Name()+"/*path", noStore, s.resolve, s.authenticate, s.inFlight, limit, s.invoke)
+	// Actions and polling triggers: route resolves either, perform runs it.
+	e.Any("/"+opts.Connector.Name()+"/*path", noStore, s.route, s.authenticate, s.checkTriggerState, s.inFlight, limit, s.perform)
 	return s
 }
 

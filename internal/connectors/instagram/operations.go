@@ -19,11 +19,11 @@ package instagram
 //	@Tags				Instagram
 //	@Produce			json
 //	@Param				fields	query		string		false	"Comma-separated fields to return: id, user_id, username, name, account_type, profile_picture_url, followers_count, follows_count, media_count, biography, website."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Success			200		{object}	UserAnswer	"The account"
-//	@Failure			400		"A field the account does not have"
-//	@Failure			401		"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			429		"The connection's rate limit is spent"
-//	@Failure			502		"Instagram failed"
+//	@Success			200		{object}	UserAnswer	"The account."
+//	@Failure			400		"A field the account does not have."
+//	@Failure			401		"A missing or wrong API key, or an expired Instagram token."
+//	@Failure			429		"The connection's rate limit is spent."
+//	@Failure			502		"Instagram failed."
 //	@Security			apiKey
 //	@x-ms-visibility	"important"
 //	@Router				/me [get]
@@ -38,14 +38,14 @@ func getMyDetails() {}
 //	@Produce			json
 //	@Param				IG_USER_ID	path		string		true	"The account's ID, or me."																																																						default(me)	extensions(x-ms-summary=Account ID,x-ms-visibility=internal)
 //	@Param				fields		query		string		false	"Comma-separated fields of each media: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Param				limit		query		integer		false	"Media per page, 1 to 100 (Instagram's default is 25)."																																															minimum(1)	maximum(100)	extensions(x-ms-summary=Page size,x-ms-visibility=advanced)
-//	@Param				after		query		string		false	"Cursor of the page after this one (from paging.cursors.after)."																																												extensions(x-ms-summary=After cursor,x-ms-visibility=advanced)
-//	@Param				before		query		string		false	"Cursor of the page before this one (from paging.cursors.before)."																																												extensions(x-ms-summary=Before cursor,x-ms-visibility=advanced)
-//	@Success			200			{object}	MediaPage	"One page of media"
-//	@Failure			400			"A bad field, limit or cursor"
-//	@Failure			401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			429			"The connection's rate limit is spent"
-//	@Failure			502			"Instagram failed"
+//	@Param				limit		query		integer		false	"Media per page, 1 to 100 (Instagram's default is 25)."																																															minimum(1)	maximum(100)	extensions(x-ms-summary=Page Size,x-ms-visibility=advanced)
+//	@Param				after		query		string		false	"Cursor of the page after this one (from paging.cursors.after)."																																												extensions(x-ms-summary=After Cursor,x-ms-visibility=advanced)
+//	@Param				before		query		string		false	"Cursor of the page before this one (from paging.cursors.before)."																																												extensions(x-ms-summary=Before Cursor,x-ms-visibility=advanced)
+//	@Success			200			{object}	MediaPage	"One page of media."
+//	@Failure			400			"A bad field, limit or cursor."
+//	@Failure			401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure			429			"The connection's rate limit is spent."
+//	@Failure			502			"Instagram failed."
 //	@Security			apiKey
 //	@x-ms-pageable		{"nextLinkName":"nextLink"}
 //	@x-ms-visibility	"important"
@@ -61,13 +61,14 @@ func getMyMedia() {}
 //	@Produce		json
 //	@Param			IG_MEDIA_ID	path		string		true	"The media's ID (digits only)."																																																				extensions(x-ms-summary=Media ID)
 //	@Param			fields		query		string		false	"Comma-separated fields to return: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Success		200			{object}	MediaAnswer	"The media object"
-//	@Failure		400			"An ID that is not all digits, or a bad field"
-//	@Failure		401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure		404			"No such media for this account"
-//	@Failure		429			"The connection's rate limit is spent"
-//	@Failure		502			"Instagram failed"
+//	@Success		200			{object}	MediaAnswer	"The media object."
+//	@Failure		400			"An ID that is not all digits, or a bad field."
+//	@Failure		401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure		404			"No such media for this account."
+//	@Failure		429			"The connection's rate limit is spent."
+//	@Failure		502			"Instagram failed."
 //	@Security		apiKey
+//	@x-ms-visibility	"important"
 //	@Router			/{IG_MEDIA_ID} [get]
 func getMediaDetails() {}
 
@@ -80,12 +81,12 @@ func getMediaDetails() {}
 //	@Produce			json
 //	@Param				IG_USER_ID	query		string		true	"The account's ID, or me."																																				default(me)	extensions(x-ms-summary=Account ID,x-ms-visibility=internal)
 //	@Param				fields		query		string		false	"Comma-separated fields to return: id, user_id, username, name, account_type, profile_picture_url, followers_count, follows_count, media_count, biography, website."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Success			200			{object}	UserAnswer	"The account"
-//	@Failure			400			"An ID that is not all digits, or a bad field"
-//	@Failure			401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			404			"No such account"
-//	@Failure			429			"The connection's rate limit is spent"
-//	@Failure			502			"Instagram failed"
+//	@Success			200			{object}	UserAnswer	"The account."
+//	@Failure			400			"An ID that is not all digits, or a bad field."
+//	@Failure			401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure			404			"No such account."
+//	@Failure			429			"The connection's rate limit is spent."
+//	@Failure			502			"Instagram failed."
 //	@Security			apiKey
 //	@x-ms-visibility	"advanced"
 //	@Router				/ig_user_id [get]
@@ -100,13 +101,14 @@ func getUserDetails() {}
 //	@Produce		json
 //	@Param			IG_COMMENT_ID	query		string			true	"The comment's ID (digits only)."																								extensions(x-ms-summary=Comment ID)
 //	@Param			fields			query		string			false	"Comma-separated fields to return: id, from, hidden, like_count, media, parent_id, replies, text, timestamp, user, username."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Success		200				{object}	CommentAnswer	"The comment"
-//	@Failure		400				"An ID that is not all digits, or a bad field"
-//	@Failure		401				"A missing or wrong API key, or an expired Instagram token"
-//	@Failure		404				"No such comment for this account"
-//	@Failure		429				"The connection's rate limit is spent"
-//	@Failure		502				"Instagram failed"
+//	@Success		200				{object}	CommentAnswer	"The comment."
+//	@Failure		400				"An ID that is not all digits, or a bad field."
+//	@Failure		401				"A missing or wrong API key, or an expired Instagram token."
+//	@Failure		404				"No such comment for this account."
+//	@Failure		429				"The connection's rate limit is spent."
+//	@Failure		502				"Instagram failed."
 //	@Security		apiKey
+//	@x-ms-visibility	"advanced"
 //	@Router			/ig_comment_id [get]
 func getComment() {}
 
@@ -119,12 +121,12 @@ func getComment() {}
 //	@Produce			json
 //	@Param				IG_CONTAINER_ID	query		string					true	"The container's ID (digits only)."								extensions(x-ms-summary=Container ID)
 //	@Param				fields			query		string					false	"Comma-separated fields to return: id, status, status_code."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Success			200				{object}	ContainerStatusAnswer	"The container's status"
-//	@Failure			400				"An ID that is not all digits, or a bad field"
-//	@Failure			401				"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			404				"No such container for this account"
-//	@Failure			429				"The connection's rate limit is spent"
-//	@Failure			502				"Instagram failed"
+//	@Success			200				{object}	ContainerStatusAnswer	"The container's status."
+//	@Failure			400				"An ID that is not all digits, or a bad field."
+//	@Failure			401				"A missing or wrong API key, or an expired Instagram token."
+//	@Failure			404				"No such container for this account."
+//	@Failure			429				"The connection's rate limit is spent."
+//	@Failure			502				"Instagram failed."
 //	@Security			apiKey
 //	@x-ms-visibility	"advanced"
 //	@Router				/ig_container_id [get]
@@ -140,13 +142,14 @@ func getContainerStatus() {}
 //	@Produce		json
 //	@Param			IG_MEDIA_ID	path		string				true	"The media's ID (digits only)."	extensions(x-ms-summary=Media ID)
 //	@Param			body		body		UpdateMediaRequest	true	"Whether comments are enabled."	extensions(x-ms-summary=Update)
-//	@Success		200			{object}	SuccessAnswer		"Instagram made the change"
-//	@Failure		400			"An ID that is not all digits, or a bad body"
-//	@Failure		401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure		404			"No such media for this account"
-//	@Failure		429			"The connection's rate limit is spent"
-//	@Failure		502			"Instagram failed"
+//	@Success		200			{object}	SuccessAnswer		"Instagram made the change."
+//	@Failure		400			"An ID that is not all digits, or a bad body."
+//	@Failure		401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure		404			"No such media for this account."
+//	@Failure		429			"The connection's rate limit is spent."
+//	@Failure		502			"Instagram failed."
 //	@Security		apiKey
+//	@x-ms-visibility	"advanced"
 //	@Router			/{IG_MEDIA_ID} [post]
 func updateMedia() {}
 
@@ -160,13 +163,14 @@ func updateMedia() {}
 //	@Produce		json
 //	@Param			IG_COMMENT_ID	query		string				true	"The comment's ID (digits only)."	extensions(x-ms-summary=Comment ID)
 //	@Param			body			body		HideCommentRequest	true	"Whether to hide the comment."		extensions(x-ms-summary=Visibility)
-//	@Success		200				{object}	SuccessAnswer		"Instagram made the change"
-//	@Failure		400				"An ID that is not all digits, or a bad body"
-//	@Failure		401				"A missing or wrong API key, or an expired Instagram token"
-//	@Failure		404				"No such comment for this account"
-//	@Failure		429				"The connection's rate limit is spent"
-//	@Failure		502				"Instagram failed"
+//	@Success		200				{object}	SuccessAnswer		"Instagram made the change."
+//	@Failure		400				"An ID that is not all digits, or a bad body."
+//	@Failure		401				"A missing or wrong API key, or an expired Instagram token."
+//	@Failure		404				"No such comment for this account."
+//	@Failure		429				"The connection's rate limit is spent."
+//	@Failure		502				"Instagram failed."
 //	@Security		apiKey
+//	@x-ms-visibility	"advanced"
 //	@Router			/ig_comment_id [post]
 func hideComment() {}
 
@@ -178,12 +182,12 @@ func hideComment() {}
 //	@Tags				Instagram
 //	@Produce			json
 //	@Param				IG_MEDIA_ID	path		string			true	"The media's ID (digits only)."	extensions(x-ms-summary=Media ID)
-//	@Success			200			{object}	SuccessAnswer	"The media is deleted"
-//	@Failure			400			"An ID that is not all digits, or a body"
-//	@Failure			401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			404			"No such media for this account"
-//	@Failure			429			"The connection's rate limit is spent"
-//	@Failure			502			"Instagram failed"
+//	@Success			200			{object}	SuccessAnswer	"The media is deleted."
+//	@Failure			400			"An ID that is not all digits, or a body."
+//	@Failure			401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure			404			"No such media for this account."
+//	@Failure			429			"The connection's rate limit is spent."
+//	@Failure			502			"Instagram failed."
 //	@Security			apiKey
 //	@x-ms-visibility	"advanced"
 //	@Router				/{IG_MEDIA_ID} [delete]
@@ -197,12 +201,12 @@ func deleteMedia() {}
 //	@Tags				Instagram
 //	@Produce			json
 //	@Param				IG_COMMENT_ID	query		string			true	"The comment's ID (digits only)."	extensions(x-ms-summary=Comment ID)
-//	@Success			200				{object}	SuccessAnswer	"The comment is deleted"
-//	@Failure			400				"An ID that is not all digits, or a body"
-//	@Failure			401				"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			404				"No such comment for this account"
-//	@Failure			429				"The connection's rate limit is spent"
-//	@Failure			502				"Instagram failed"
+//	@Success			200				{object}	SuccessAnswer	"The comment is deleted."
+//	@Failure			400				"An ID that is not all digits, or a body."
+//	@Failure			401				"A missing or wrong API key, or an expired Instagram token."
+//	@Failure			404				"No such comment for this account."
+//	@Failure			429				"The connection's rate limit is spent."
+//	@Failure			502				"Instagram failed."
 //	@Security			apiKey
 //	@x-ms-visibility	"advanced"
 //	@Router				/ig_comment_id [delete]
@@ -217,16 +221,17 @@ func deleteComment() {}
 //	@Produce		json
 //	@Param			IG_MEDIA_ID	path		string			true	"The media's ID (digits only)."																																																																										extensions(x-ms-summary=Media ID)
 //	@Param			metric		query		string			true	"Comma-separated metrics: reach, likes, comments, shares, saved, total_interactions, follows, profile_visits, profile_activity, views, ig_reels_avg_watch_time, ig_reels_video_view_total_time, navigation, replies; up to v21.0 also impressions, plays, clips_replays_count, ig_reels_aggregated_all_plays_count, video_views."	extensions(x-ms-summary=Metrics)
-//	@Param			metric_type	query		string			false	"One total (the default with a breakdown), or the lifetime value."																																																																	Enums(total_value,time_series)	extensions(x-ms-summary=Metric type,x-ms-visibility=advanced)
+//	@Param			metric_type	query		string			false	"One total (the default with a breakdown), or the lifetime value."																																																																	Enums(total_value,time_series)	extensions(x-ms-summary=Metric Type,x-ms-visibility=advanced)
 //	@Param			breakdown	query		string			false	"Comma-separated dimensions to break a metric down by: action_type (profile_activity), story_navigation_action_type (navigation)."																																																	extensions(x-ms-summary=Breakdown,x-ms-visibility=advanced)
-//	@Success		200			{object}	InsightsAnswer	"The metrics"
-//	@Failure		400			"An ID that is not all digits, or a metric this version does not offer (the error lists the valid ones)"
-//	@Failure		401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure		404			"No such media for this account"
-//	@Failure		429			"The connection's rate limit is spent"
-//	@Failure		502			"Instagram failed"
+//	@Success		200			{object}	InsightsAnswer	"The metrics."
+//	@Failure		400			"An ID that is not all digits, or a metric this version does not offer (the error lists the valid ones)."
+//	@Failure		401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure		404			"No such media for this account."
+//	@Failure		429			"The connection's rate limit is spent."
+//	@Failure		502			"Instagram failed."
 //	@Security		apiKey
 //	@x-ms-pageable	{"nextLinkName":"nextLink"}
+//	@x-ms-visibility	"advanced"
 //	@Router			/{IG_MEDIA_ID}/insights [get]
 func getMediaInsights() {}
 
@@ -242,16 +247,17 @@ func getMediaInsights() {}
 //	@Param			period		query		string			false	"The period each value covers."																																																																															Enums(day,week,days_28,month,lifetime)	extensions(x-ms-summary=Period)
 //	@Param			since		query		integer			false	"Start of the range, in Unix seconds."																																																																													minimum(1)								maximum(2147483647)	extensions(x-ms-summary=Since,x-ms-visibility=advanced)
 //	@Param			until		query		integer			false	"End of the range, in Unix seconds."																																																																													minimum(1)								maximum(2147483647)	extensions(x-ms-summary=Until,x-ms-visibility=advanced)
-//	@Param			metric_type	query		string			false	"One total over the range, or a series by period."																																																																										Enums(total_value,time_series)			extensions(x-ms-summary=Metric type,x-ms-visibility=advanced)
+//	@Param			metric_type	query		string			false	"One total over the range, or a series by period."																																																																										Enums(total_value,time_series)			extensions(x-ms-summary=Metric Type,x-ms-visibility=advanced)
 //	@Param			breakdown	query		string			false	"Comma-separated dimensions to break a total_value metric down by: media_product_type, follow_type, follower_type, contact_button_type, age, city, country, gender."																																													extensions(x-ms-summary=Breakdown,x-ms-visibility=advanced)
 //	@Param			timeframe	query		string			false	"The window of a demographics metric (before v20.0 also last_14_days, last_30_days, last_90_days, prev_month)."																																																											Enums(this_week,this_month)	extensions(x-ms-summary=Timeframe,x-ms-visibility=advanced)
-//	@Success		200			{object}	InsightsAnswer	"The metrics"
-//	@Failure		400			"A metric this version does not offer (the error lists the valid ones), or a bad period, range or breakdown"
-//	@Failure		401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure		429			"The connection's rate limit is spent"
-//	@Failure		502			"Instagram failed"
+//	@Success		200			{object}	InsightsAnswer	"The metrics."
+//	@Failure		400			"A metric this version does not offer (the error lists the valid ones), or a bad period, range or breakdown."
+//	@Failure		401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure		429			"The connection's rate limit is spent."
+//	@Failure		502			"Instagram failed."
 //	@Security		apiKey
 //	@x-ms-pageable	{"nextLinkName":"nextLink"}
+//	@x-ms-visibility	"advanced"
 //	@Router			/ig_user_id/insights [get]
 func getAccountInsights() {}
 
@@ -264,16 +270,17 @@ func getAccountInsights() {}
 //	@Produce		json
 //	@Param			IG_USER_ID	path		string		true	"The account's ID, or me."																																																						default(me)	extensions(x-ms-summary=Account ID,x-ms-visibility=internal)
 //	@Param			fields		query		string		false	"Comma-separated fields of each story: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Param			limit		query		integer		false	"Stories per page, 1 to 100 (Instagram's default is 25)."																																														minimum(1)	maximum(100)	extensions(x-ms-summary=Page size,x-ms-visibility=advanced)
-//	@Param			after		query		string		false	"Cursor of the page after this one (from paging.cursors.after)."																																												extensions(x-ms-summary=After cursor,x-ms-visibility=advanced)
-//	@Param			before		query		string		false	"Cursor of the page before this one (from paging.cursors.before)."																																												extensions(x-ms-summary=Before cursor,x-ms-visibility=advanced)
-//	@Success		200			{object}	MediaPage	"One page of stories"
-//	@Failure		400			"A bad field, limit or cursor"
-//	@Failure		401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure		429			"The connection's rate limit is spent"
-//	@Failure		502			"Instagram failed"
+//	@Param			limit		query		integer		false	"Stories per page, 1 to 100 (Instagram's default is 25)."																																														minimum(1)	maximum(100)	extensions(x-ms-summary=Page Size,x-ms-visibility=advanced)
+//	@Param			after		query		string		false	"Cursor of the page after this one (from paging.cursors.after)."																																												extensions(x-ms-summary=After Cursor,x-ms-visibility=advanced)
+//	@Param			before		query		string		false	"Cursor of the page before this one (from paging.cursors.before)."																																												extensions(x-ms-summary=Before Cursor,x-ms-visibility=advanced)
+//	@Success		200			{object}	MediaPage	"One page of stories."
+//	@Failure		400			"A bad field, limit or cursor."
+//	@Failure		401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure		429			"The connection's rate limit is spent."
+//	@Failure		502			"Instagram failed."
 //	@Security		apiKey
 //	@x-ms-pageable	{"nextLinkName":"nextLink"}
+//	@x-ms-visibility	"advanced"
 //	@Router			/{IG_USER_ID}/stories [get]
 func getStories() {}
 
@@ -286,16 +293,17 @@ func getStories() {}
 //	@Produce		json
 //	@Param			IG_USER_ID	path		string		true	"The account's ID, or me."																																																						default(me)	extensions(x-ms-summary=Account ID,x-ms-visibility=internal)
 //	@Param			fields		query		string		false	"Comma-separated fields of each media: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Param			limit		query		integer		false	"Media per page, 1 to 100 (Instagram's default is 25)."																																															minimum(1)	maximum(100)	extensions(x-ms-summary=Page size,x-ms-visibility=advanced)
-//	@Param			after		query		string		false	"Cursor of the page after this one (from paging.cursors.after)."																																												extensions(x-ms-summary=After cursor,x-ms-visibility=advanced)
-//	@Param			before		query		string		false	"Cursor of the page before this one (from paging.cursors.before)."																																												extensions(x-ms-summary=Before cursor,x-ms-visibility=advanced)
-//	@Success		200			{object}	MediaPage	"One page of media"
-//	@Failure		400			"A bad field, limit or cursor"
-//	@Failure		401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure		429			"The connection's rate limit is spent"
-//	@Failure		502			"Instagram failed"
+//	@Param			limit		query		integer		false	"Media per page, 1 to 100 (Instagram's default is 25)."																																															minimum(1)	maximum(100)	extensions(x-ms-summary=Page Size,x-ms-visibility=advanced)
+//	@Param			after		query		string		false	"Cursor of the page after this one (from paging.cursors.after)."																																												extensions(x-ms-summary=After Cursor,x-ms-visibility=advanced)
+//	@Param			before		query		string		false	"Cursor of the page before this one (from paging.cursors.before)."																																												extensions(x-ms-summary=Before Cursor,x-ms-visibility=advanced)
+//	@Success		200			{object}	MediaPage	"One page of media."
+//	@Failure		400			"A bad field, limit or cursor."
+//	@Failure		401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure		429			"The connection's rate limit is spent."
+//	@Failure		502			"Instagram failed."
 //	@Security		apiKey
 //	@x-ms-pageable	{"nextLinkName":"nextLink"}
+//	@x-ms-visibility	"advanced"
 //	@Router			/{IG_USER_ID}/tags [get]
 func getTaggedMedia() {}
 
@@ -308,14 +316,14 @@ func getTaggedMedia() {}
 //	@Produce			json
 //	@Param				IG_USER_ID	path		string		true	"The account's ID, or me."																																																							default(me)	extensions(x-ms-summary=Account ID,x-ms-visibility=internal)
 //	@Param				fields		query		string		false	"Comma-separated fields of each live media: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Param				limit		query		integer		false	"Media per page, 1 to 100 (Instagram's default is 25)."																																																minimum(1)	maximum(100)	extensions(x-ms-summary=Page size,x-ms-visibility=advanced)
-//	@Param				after		query		string		false	"Cursor of the page after this one (from paging.cursors.after)."																																													extensions(x-ms-summary=After cursor,x-ms-visibility=advanced)
-//	@Param				before		query		string		false	"Cursor of the page before this one (from paging.cursors.before)."																																													extensions(x-ms-summary=Before cursor,x-ms-visibility=advanced)
-//	@Success			200			{object}	MediaPage	"The live media"
-//	@Failure			400			"A bad field, limit or cursor"
-//	@Failure			401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			429			"The connection's rate limit is spent"
-//	@Failure			502			"Instagram failed"
+//	@Param				limit		query		integer		false	"Media per page, 1 to 100 (Instagram's default is 25)."																																																minimum(1)	maximum(100)	extensions(x-ms-summary=Page Size,x-ms-visibility=advanced)
+//	@Param				after		query		string		false	"Cursor of the page after this one (from paging.cursors.after)."																																													extensions(x-ms-summary=After Cursor,x-ms-visibility=advanced)
+//	@Param				before		query		string		false	"Cursor of the page before this one (from paging.cursors.before)."																																													extensions(x-ms-summary=Before Cursor,x-ms-visibility=advanced)
+//	@Success			200			{object}	MediaPage	"The live media."
+//	@Failure			400			"A bad field, limit or cursor."
+//	@Failure			401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure			429			"The connection's rate limit is spent."
+//	@Failure			502			"Instagram failed."
 //	@Security			apiKey
 //	@x-ms-pageable		{"nextLinkName":"nextLink"}
 //	@x-ms-visibility	"advanced"
@@ -331,11 +339,11 @@ func getLiveMedia() {}
 //	@Produce			json
 //	@Param				IG_USER_ID	path		string					true	"The account's ID, or me."						default(me)	extensions(x-ms-summary=Account ID,x-ms-visibility=internal)
 //	@Param				fields		query		string					false	"Comma-separated fields: quota_usage, config."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Success			200			{object}	PublishingLimitAnswer	"The quota and its use"
-//	@Failure			400			"A bad field"
-//	@Failure			401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			429			"The connection's rate limit is spent"
-//	@Failure			502			"Instagram failed"
+//	@Success			200			{object}	PublishingLimitAnswer	"The quota and its use."
+//	@Failure			400			"A bad field."
+//	@Failure			401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure			429			"The connection's rate limit is spent."
+//	@Failure			502			"Instagram failed."
 //	@Security			apiKey
 //	@x-ms-visibility	"advanced"
 //	@Router				/{IG_USER_ID}/content_publishing_limit [get]
@@ -351,13 +359,13 @@ func getContentPublishingLimit() {}
 //	@Produce			json
 //	@Param				IG_USER_ID	path		string				true	"The account's ID, or me."		default(me)	extensions(x-ms-summary=Account ID,x-ms-visibility=internal)
 //	@Param				body		body		ContainerRequest	true	"The media and its options."	extensions(x-ms-summary=Media)
-//	@Success			200			{object}	IDAnswer			"The new container's ID"
+//	@Success			200			{object}	IDAnswer			"The new container's ID."
 //	@Failure			400			"A bad body: no media URL, a caption over 2,200 characters, an option the media type does not take…"
-//	@Failure			401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			422			"A carousel item ended in ERROR or EXPIRED"
-//	@Failure			429			"The connection's rate limit is spent"
-//	@Failure			502			"Instagram failed"
-//	@Failure			504			"A carousel item did not finish in time"
+//	@Failure			401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure			422			"A carousel item ended in ERROR or EXPIRED."
+//	@Failure			429			"The connection's rate limit is spent."
+//	@Failure			502			"Instagram failed."
+//	@Failure			504			"A carousel item did not finish in time."
 //	@Security			apiKey
 //	@x-ms-visibility	"advanced"
 //	@Router				/{IG_USER_ID}/media [post]
@@ -373,12 +381,12 @@ func createMediaContainer() {}
 //	@Produce			json
 //	@Param				IG_USER_ID	path		string			true	"The account's ID, or me."	default(me)	extensions(x-ms-summary=Account ID,x-ms-visibility=internal)
 //	@Param				body		body		PublishRequest	true	"What to publish."			extensions(x-ms-summary=Post)
-//	@Success			200			{object}	PublishAnswer	"The new media's ID"
+//	@Success			200			{object}	PublishAnswer	"The new media's ID."
 //	@Failure			400			"A bad body: no media URL, a caption over 2,200 characters, more than 10 carousel items…"
-//	@Failure			401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			422			"The container ended in ERROR or EXPIRED, or Instagram refused to publish it"
-//	@Failure			429			"The connection's rate limit is spent"
-//	@Failure			504			"The container did not finish in time; nothing was published"
+//	@Failure			401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure			422			"The container ended in ERROR or EXPIRED, or Instagram refused to publish it."
+//	@Failure			429			"The connection's rate limit is spent."
+//	@Failure			504			"The container did not finish in time; nothing was published."
 //	@Security			apiKey
 //	@x-ms-visibility	"important"
 //	@Router				/{IG_USER_ID}/media_publish [post]
@@ -393,15 +401,15 @@ func publish() {}
 //	@Produce			json
 //	@Param				IG_MEDIA_ID	path		string		true	"The album's ID (digits only)."																																																					extensions(x-ms-summary=Album ID)
 //	@Param				fields		query		string		false	"Comma-separated fields of each item: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Param				limit		query		integer		false	"Items per page, 1 to 100 (Instagram's default is 25)."																																															minimum(1)	maximum(100)	extensions(x-ms-summary=Page size,x-ms-visibility=advanced)
-//	@Param				after		query		string		false	"Cursor of the page after this one (from paging.cursors.after)."																																												extensions(x-ms-summary=After cursor,x-ms-visibility=advanced)
-//	@Param				before		query		string		false	"Cursor of the page before this one (from paging.cursors.before)."																																												extensions(x-ms-summary=Before cursor,x-ms-visibility=advanced)
-//	@Success			200			{object}	MediaPage	"The album's items"
-//	@Failure			400			"An ID that is not all digits, or a bad field"
-//	@Failure			401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			404			"No such album for this account"
-//	@Failure			429			"The connection's rate limit is spent"
-//	@Failure			502			"Instagram failed"
+//	@Param				limit		query		integer		false	"Items per page, 1 to 100 (Instagram's default is 25)."																																															minimum(1)	maximum(100)	extensions(x-ms-summary=Page Size,x-ms-visibility=advanced)
+//	@Param				after		query		string		false	"Cursor of the page after this one (from paging.cursors.after)."																																												extensions(x-ms-summary=After Cursor,x-ms-visibility=advanced)
+//	@Param				before		query		string		false	"Cursor of the page before this one (from paging.cursors.before)."																																												extensions(x-ms-summary=Before Cursor,x-ms-visibility=advanced)
+//	@Success			200			{object}	MediaPage	"The album's items."
+//	@Failure			400			"An ID that is not all digits, or a bad field."
+//	@Failure			401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure			404			"No such album for this account."
+//	@Failure			429			"The connection's rate limit is spent."
+//	@Failure			502			"Instagram failed."
 //	@Security			apiKey
 //	@x-ms-pageable		{"nextLinkName":"nextLink"}
 //	@x-ms-visibility	"advanced"
@@ -417,15 +425,15 @@ func getMediaChildren() {}
 //	@Produce			json
 //	@Param				IG_MEDIA_ID	path		string		true	"The media's ID (digits only)."																										extensions(x-ms-summary=Media ID)
 //	@Param				fields		query		string		false	"Comma-separated fields of each comment: id, from, hidden, like_count, media, parent_id, replies, text, timestamp, user, username."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Param				limit		query		integer		false	"Comments per page, 1 to 100 (Instagram's default is 25)."																			minimum(1)	maximum(100)	extensions(x-ms-summary=Page size,x-ms-visibility=advanced)
-//	@Param				after		query		string		false	"Cursor of the page after this one (from paging.cursors.after)."																	extensions(x-ms-summary=After cursor,x-ms-visibility=advanced)
-//	@Param				before		query		string		false	"Cursor of the page before this one (from paging.cursors.before)."																	extensions(x-ms-summary=Before cursor,x-ms-visibility=advanced)
-//	@Success			200			{object}	CommentPage	"One page of comments"
-//	@Failure			400			"An ID that is not all digits, or a bad field, limit or cursor"
-//	@Failure			401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			404			"No such media for this account"
-//	@Failure			429			"The connection's rate limit is spent"
-//	@Failure			502			"Instagram failed"
+//	@Param				limit		query		integer		false	"Comments per page, 1 to 100 (Instagram's default is 25)."																			minimum(1)	maximum(100)	extensions(x-ms-summary=Page Size,x-ms-visibility=advanced)
+//	@Param				after		query		string		false	"Cursor of the page after this one (from paging.cursors.after)."																	extensions(x-ms-summary=After Cursor,x-ms-visibility=advanced)
+//	@Param				before		query		string		false	"Cursor of the page before this one (from paging.cursors.before)."																	extensions(x-ms-summary=Before Cursor,x-ms-visibility=advanced)
+//	@Success			200			{object}	CommentPage	"One page of comments."
+//	@Failure			400			"An ID that is not all digits, or a bad field, limit or cursor."
+//	@Failure			401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure			404			"No such media for this account."
+//	@Failure			429			"The connection's rate limit is spent."
+//	@Failure			502			"Instagram failed."
 //	@Security			apiKey
 //	@x-ms-pageable		{"nextLinkName":"nextLink"}
 //	@x-ms-visibility	"important"
@@ -442,13 +450,14 @@ func getMediaComments() {}
 //	@Produce		json
 //	@Param			IG_MEDIA_ID	path		string			true	"The media's ID (digits only)."	extensions(x-ms-summary=Media ID)
 //	@Param			body		body		CommentRequest	true	"The comment."					extensions(x-ms-summary=Comment)
-//	@Success		200			{object}	IDAnswer		"The new comment's ID"
-//	@Failure		400			"An ID that is not all digits, or a blank message or one over 2,200 characters"
-//	@Failure		401			"A missing or wrong API key, or an expired Instagram token"
-//	@Failure		404			"No such media for this account"
-//	@Failure		429			"The connection's rate limit is spent"
-//	@Failure		502			"Instagram failed"
+//	@Success		200			{object}	IDAnswer		"The new comment's ID."
+//	@Failure		400			"An ID that is not all digits, or a blank message or one over 2,200 characters."
+//	@Failure		401			"A missing or wrong API key, or an expired Instagram token."
+//	@Failure		404			"No such media for this account."
+//	@Failure		429			"The connection's rate limit is spent."
+//	@Failure		502			"Instagram failed."
 //	@Security		apiKey
+//	@x-ms-visibility	"important"
 //	@Router			/{IG_MEDIA_ID}/comments [post]
 func createComment() {}
 
@@ -461,17 +470,18 @@ func createComment() {}
 //	@Produce		json
 //	@Param			IG_COMMENT_ID	path		string		true	"The comment's ID (digits only)."																									extensions(x-ms-summary=Comment ID)
 //	@Param			fields			query		string		false	"Comma-separated fields of each reply: id, from, hidden, like_count, media, parent_id, replies, text, timestamp, user, username."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
-//	@Param			limit			query		integer		false	"Replies per page, 1 to 100 (Instagram's default is 25)."																			minimum(1)	maximum(100)	extensions(x-ms-summary=Page size,x-ms-visibility=advanced)
-//	@Param			after			query		string		false	"Cursor of the page after this one (from paging.cursors.after)."																	extensions(x-ms-summary=After cursor,x-ms-visibility=advanced)
-//	@Param			before			query		string		false	"Cursor of the page before this one (from paging.cursors.before)."																	extensions(x-ms-summary=Before cursor,x-ms-visibility=advanced)
-//	@Success		200				{object}	CommentPage	"One page of replies"
-//	@Failure		400				"An ID that is not all digits, or a bad field, limit or cursor"
-//	@Failure		401				"A missing or wrong API key, or an expired Instagram token"
-//	@Failure		404				"No such comment for this account"
-//	@Failure		429				"The connection's rate limit is spent"
-//	@Failure		502				"Instagram failed"
+//	@Param			limit			query		integer		false	"Replies per page, 1 to 100 (Instagram's default is 25)."																			minimum(1)	maximum(100)	extensions(x-ms-summary=Page Size,x-ms-visibility=advanced)
+//	@Param			after			query		string		false	"Cursor of the page after this one (from paging.cursors.after)."																	extensions(x-ms-summary=After Cursor,x-ms-visibility=advanced)
+//	@Param			before			query		string		false	"Cursor of the page before this one (from paging.cursors.before)."																	extensions(x-ms-summary=Before Cursor,x-ms-visibility=advanced)
+//	@Success		200				{object}	CommentPage	"One page of replies."
+//	@Failure		400				"An ID that is not all digits, or a bad field, limit or cursor."
+//	@Failure		401				"A missing or wrong API key, or an expired Instagram token."
+//	@Failure		404				"No such comment for this account."
+//	@Failure		429				"The connection's rate limit is spent."
+//	@Failure		502				"Instagram failed."
 //	@Security		apiKey
 //	@x-ms-pageable	{"nextLinkName":"nextLink"}
+//	@x-ms-visibility	"advanced"
 //	@Router			/{IG_COMMENT_ID}/replies [get]
 func getCommentReplies() {}
 
@@ -485,12 +495,13 @@ func getCommentReplies() {}
 //	@Produce		json
 //	@Param			IG_COMMENT_ID	path		string			true	"The comment's ID (digits only)."	extensions(x-ms-summary=Comment ID)
 //	@Param			body			body		CommentRequest	true	"The reply."						extensions(x-ms-summary=Reply)
-//	@Success		200				{object}	IDAnswer		"The new reply's ID"
-//	@Failure		400				"An ID that is not all digits, or a blank message or one over 2,200 characters"
-//	@Failure		401				"A missing or wrong API key, or an expired Instagram token"
-//	@Failure		404				"No such comment for this account"
-//	@Failure		429				"The connection's rate limit is spent"
-//	@Failure		502				"Instagram failed"
+//	@Success		200				{object}	IDAnswer		"The new reply's ID."
+//	@Failure		400				"An ID that is not all digits, or a blank message or one over 2,200 characters."
+//	@Failure		401				"A missing or wrong API key, or an expired Instagram token."
+//	@Failure		404				"No such comment for this account."
+//	@Failure		429				"The connection's rate limit is spent."
+//	@Failure		502				"Instagram failed."
 //	@Security		apiKey
+//	@x-ms-visibility	"important"
 //	@Router			/{IG_COMMENT_ID}/replies [post]
 func replyToComment() {}
