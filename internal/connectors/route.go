@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -34,6 +35,17 @@ func ValidCursor(c string) bool {
 		return false
 	}
 	return strings.IndexFunc(c, unicode.IsControl) < 0
+}
+
+// MaxUnixTime bounds Unix times (seconds) in parameters and in the time
+// windows of the links the gateway builds: one rule for both.
+const MaxUnixTime = math.MaxInt32
+
+// ValidUnixTime tells whether s is a Unix time the gateway takes: digits,
+// from 1 to MaxUnixTime.
+func ValidUnixTime(s string) bool {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && n >= 1 && n <= MaxUnixTime && s[0] != '+' && s[0] != '-'
 }
 
 // ValidVersion tells whether v is a Graph API version segment: v21.0. It is
@@ -403,6 +415,9 @@ func ValidID(v string) bool { return idRe.MatchString(v) }
 // parameters. Unknown query parameters are ignored.
 func BuildQuery(a *Action, version string, q url.Values) (url.Values, error) {
 	out := url.Values{}
+	if len(q["fields"]) > 1 {
+		return nil, Errorf(CodeBadRequest, "fields must be given once")
+	}
 	if len(a.Fields) > 0 {
 		fields, err := CheckFields(a, q.Get("fields"))
 		if err != nil {

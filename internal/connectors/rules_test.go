@@ -1,6 +1,7 @@
 package connectors_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -43,6 +44,25 @@ func TestBearerToken(t *testing.T) {
 		got, ok := connectors.BearerToken(h)
 		if got != want || ok != (want != "") {
 			t.Errorf("BearerToken(%q) = %q %v, want %q", h, got, ok, want)
+		}
+	}
+}
+
+// TestRepeatedFieldsRefused: fields given twice is a 400, like every other
+// repeated parameter (it took the first and dropped the rest, so
+// fields=id&fields=business_discovery slipped past the unsupported check).
+func TestRepeatedFieldsRefused(t *testing.T) {
+	r := connectors.NewRouter([]*connectors.Action{{Name: "Get", OperationID: "Get", Method: "GET", Path: "{ID}", Fields: []string{"id", "text"}, DefaultFields: "id"}}, nil, "v21.0")
+	q, _ := url.ParseQuery("fields=id&fields=text")
+	if _, _, err := r.Build("GET", "v21.0/123", q, nil); connectors.ErrorCode(err) != connectors.CodeBadRequest {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestValidUnixTime(t *testing.T) {
+	for s, want := range map[string]bool{"1": true, "1763800000": true, "2147483647": true, "2147483648": false, "0": false, "-1": false, "+5": false, "": false, "1e9": false, "99999999999": false} {
+		if connectors.ValidUnixTime(s) != want {
+			t.Errorf("ValidUnixTime(%q) = %v", s, !want)
 		}
 	}
 }

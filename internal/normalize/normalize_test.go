@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/igconnect/gateway/internal/connectors"
 )
@@ -437,5 +438,27 @@ func TestWritePagedWindows(t *testing.T) {
 	rec := httptest.NewRecorder()
 	if err := WritePaged(rec, 200, bad, &Linker{Base: "https://gw", Path: "/p", Windowed: true}, true); err != nil || strings.Contains(rec.Body.String(), "next") {
 		t.Fatalf("%v %s", err, rec.Body.String())
+	}
+}
+
+// TestWritePagedWindowsEndAtNow: Instagram always offers a next window, so
+// a follower of nextLink would never stop (found following the sandbox's
+// insights: windows ran past today); a window that starts after Now is
+// dropped.
+func TestWritePagedWindowsEndAtNow(t *testing.T) {
+	body := []byte(`{"data":[],"paging":{"previous":"https://graph.instagram.com/x?since=1000&until=2000","next":"https://graph.instagram.com/x?since=3000&until=4000"}}`)
+	for _, tt := range []struct {
+		now  int64
+		next bool
+	}{{2999, false}, {3000, false}, {3001, true}} {
+		l := &Linker{Base: "https://gw", Path: "/p", Windowed: true, Now: time.Unix(tt.now, 0)}
+		rec := httptest.NewRecorder()
+		if err := WritePaged(rec, 200, body, l, true); err != nil {
+			t.Fatal(err)
+		}
+		out := rec.Body.String()
+		if strings.Contains(out, `"nextLink"`) != tt.next || !strings.Contains(out, `"previous":"https://gw/p?since=1000&until=2000"`) {
+			t.Errorf("now=%d: %s", tt.now, out)
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/igconnect/gateway/internal/connectors"
 )
@@ -27,6 +29,10 @@ type Linker struct {
 	// Windowed actions (insights) page by time: Instagram's links carry
 	// since and until instead of a cursor, and so do the gateway's.
 	Windowed bool
+	// Now, for a windowed action, ends paging at the present: a window
+	// that starts after it is dropped (Instagram's next window is always
+	// there, so that a follower of nextLink would never stop).
+	Now time.Time
 }
 
 // dropped are never copied into a link: credentials (ours and upstream's)
@@ -155,7 +161,7 @@ func rewriteLinks(paging map[string]json.RawMessage, l *Linker) string {
 		var link string
 		if cursor := cursorOf(s, k.param, paging); cursor != "" {
 			link = l.Link(k.param, cursor)
-		} else if since, until, ok := windowOf(s); ok && l.Windowed {
+		} else if since, until, ok := windowOf(s); ok && l.Windowed && l.current(since) {
 			link = l.Window(since, until)
 		} else {
 			continue // a link we cannot rebuild is dropped, never passed on
@@ -177,6 +183,16 @@ func marshal(v any) []byte {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
+// current tells whether a window starting at since (Unix seconds) has
+// begun by l.Now (always, when Now is not set).
+func (l *Linker) current(since string) bool {
+	if l.Now.IsZero() {
+		return true
+	}
+	n, err := strconv.ParseInt(since, 10, 64)
+	return err == nil && n < l.Now.Unix()
+}
+
 // windowOf reads since and until (Unix seconds, 10 digits at most) from an
 // upstream link's query: how Instagram pages insights.
 func windowOf(link string) (since, until string, ok bool) {
@@ -189,17 +205,7 @@ func windowOf(link string) (since, until string, ok bool) {
 	return since, until, unixSeconds(since) && unixSeconds(until)
 }
 
-func unixSeconds(s string) bool {
-	if s == "" || len(s) > 10 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+func unixSeconds(s string) bool { return connectors.ValidUnixTime(s) }
 
 // cursorOf reads the cursor from an upstream link's query, or from
 // paging.cursors.

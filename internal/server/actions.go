@@ -102,7 +102,11 @@ func (s *Server) linker(r *http.Request, call *connectors.Call) (*normalize.Link
 		}
 	}
 	windowed := call.Action.Declares("since") && call.Action.Declares("until")
-	return &normalize.Linker{Base: base, Path: r.URL.EscapedPath(), Query: q, Windowed: windowed}, nil
+	l := &normalize.Linker{Base: base, Path: r.URL.EscapedPath(), Query: q, Windowed: windowed}
+	if windowed {
+		l.Now = time.Now()
+	}
+	return l, nil
 }
 
 // apiKey reads the key from api_token, X-API-Key or Authorization: Bearer.

@@ -547,6 +547,11 @@ func (s *stubGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Has("access_token") || form.Has("access_token") {
 		bad = append(bad, "access_token in the URL or the form")
 	}
+	// The caller's own credential never travels upstream: the gateway
+	// forwards only the action's parameters, never the caller's query.
+	if r.URL.Query().Has("api_token") || form.Has("api_token") || strings.Contains(r.URL.RawQuery+form.Encode(), "igw_") || r.Header.Get("X-API-Key") != "" {
+		bad = append(bad, "the caller's API key forwarded upstream")
+	}
 	bad = append(bad, subsetProblems("query", ex.Query, r.URL.Query())...)
 	bad = append(bad, subsetProblems("form", ex.Form, form)...)
 	if len(bad) > 0 {

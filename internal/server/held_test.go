@@ -2,7 +2,10 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -34,5 +37,36 @@ func TestHeldCallsCostNothing(t *testing.T) {
 	}
 	if after := peek(); after != before {
 		t.Fatalf("held 429s took calls: remaining %d → %d", before, after)
+	}
+}
+
+// TestInsightsPagingEnds: a follower of nextLink (Power Automate with
+// pagination on) reaches the present and stops. Before, Instagram's next
+// window was always rebuilt, and the link never ended.
+func TestInsightsPagingEnds(t *testing.T) {
+	p := newPipeline(t, Options{}, nil)
+	target := "/instagram/v21.0/me/insights?metric=reach&period=day&since=" + strconv.FormatInt(time.Now().Add(-10*24*time.Hour).Unix(), 10)
+	for hops := 0; ; hops++ {
+		if hops > 40 {
+			t.Fatal("nextLink still there after 40 pages")
+		}
+		w := p.serve("GET", target, nil, withKey(p.key))
+		if w.Code != http.StatusOK {
+			t.Fatalf("hop %d: %d %s", hops, w.Code, w.Body)
+		}
+		var page struct {
+			NextLink string `json:"nextLink"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil {
+			t.Fatal(err)
+		}
+		if page.NextLink == "" {
+			return
+		}
+		u, err := url.Parse(page.NextLink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		target = u.RequestURI()
 	}
 }

@@ -95,7 +95,9 @@ func Poll(ctx context.Context, list Lister, st State, lim Limits) (*Result, erro
 	for _, id := range st.Known {
 		known[id] = true
 	}
-	isKnown := func(it Item) bool { return known[it.ID] || st.ByTime && it.Time < st.Newest }
+	// By time, an item whose time could not be read is never known: it is
+	// delivered (once: its ID is then known) rather than missed.
+	isKnown := func(it Item) bool { return known[it.ID] || st.ByTime && it.Time > 0 && it.Time < st.Newest }
 	fromTop := st.Cursor == ""
 	restart := st
 	restart.Cursor = ""

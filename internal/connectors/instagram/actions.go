@@ -3,7 +3,6 @@
 package instagram
 
 import (
-	"math"
 	"net/http"
 
 	"github.com/igconnect/gateway/internal/connectors"
@@ -69,7 +68,7 @@ const (
 )
 
 // maxUnixTime bounds since and until (Unix seconds).
-const maxUnixTime = math.MaxInt32
+const maxUnixTime = connectors.MaxUnixTime
 
 // Query parameters of Get Account Insights, as Instagram defines them.
 var accountInsightsQuery = []connectors.QueryParam{
