@@ -19,10 +19,13 @@ const connectionsUsage = `usage:
   gateway connections add --access-token TOKEN|- [--name NAME] [config flags]
   gateway connections list [config flags]
   gateway connections rotate ID [config flags]
+  gateway connections set-token ID --access-token TOKEN|- [config flags]
   gateway connections delete ID [config flags]
 
 They work directly on the configured store (GATEWAY_DATA_DIR, or GATEWAY_REDIS_URL).
-With --access-token -, the token is read from standard input. With --sandbox they
+set-token replaces a connection's Instagram token with another of the same
+Instagram user, keeping its ID, API key and name. With --access-token -, the
+token is read from standard input. With --sandbox they
 work on the sandbox's own store and check tokens against the sandbox's fake
 Instagram (try --access-token IGAAsandboxOtherToken000000000000002).`
 
@@ -35,7 +38,7 @@ func connectionsCmd(ctx context.Context, args []string, getenv func(string) stri
 	}
 	sub, args := args[0], args[1:]
 	fs := config.FlagSet("gateway connections "+sub, getenv, stderr)
-	token := fs.String("access-token", "", "Instagram access token (add); - reads it from standard input")
+	token := fs.String("access-token", "", "Instagram access token (add, set-token); - reads it from standard input")
 	name := fs.String("name", "", "connection name (add)")
 	// Positional ID first or last: gateway connections rotate ID [flags].
 	var id string
@@ -73,24 +76,27 @@ func connectionsCmd(ctx context.Context, args []string, getenv func(string) stri
 	var out any
 	switch sub {
 	case "add":
-		t := *token
-		if t == "-" {
-			line, err := bufio.NewReader(stdin).ReadString('\n')
-			if err != nil && !errors.Is(err, io.EOF) {
-				return err
-			}
-			t = strings.TrimSpace(line)
+		var t string
+		if t, err = accessToken(*token, stdin); err != nil {
+			return err
 		}
 		out, err = svc.Create(ctx, t, *name)
 	case "list":
 		out, err = svc.List(ctx)
-	case "rotate", "delete":
+	case "rotate", "delete", "set-token":
 		if id == "" {
 			return fmt.Errorf("connections %s: a connection ID is required", sub)
 		}
-		if sub == "rotate" {
+		switch sub {
+		case "rotate":
 			out, err = svc.Rotate(ctx, id)
-		} else {
+		case "set-token":
+			var t string
+			if t, err = accessToken(*token, stdin); err != nil {
+				return err
+			}
+			out, err = svc.SetToken(ctx, id, t)
+		default:
 			err = svc.Delete(ctx, id)
 			out = map[string]any{"id": id, "deleted": true}
 		}
@@ -104,6 +110,19 @@ func connectionsCmd(ctx context.Context, args []string, getenv func(string) stri
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(normalize.Envelope{Data: out})
+}
+
+// accessToken returns the --access-token flag's token: its value, or with
+// -, the first line of stdin.
+func accessToken(flag string, stdin io.Reader) (string, error) {
+	if flag != "-" {
+		return flag, nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimSpace(line), nil
 }
 
 // failure prints err's envelope and returns the command's error: a wrong

@@ -18,7 +18,7 @@
 //
 //	gateway [flags]                      serve (embedded store, or Redis with --redis-url)
 //	gateway --sandbox                    serve with a built-in fake Instagram and a demo connection
-//	gateway connections add|list|rotate|delete [flags]
+//	gateway connections add|list|rotate|set-token|delete [flags]
 //	gateway version
 package main
 
@@ -81,11 +81,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 }
 
 const usage = `usage:
-  gateway [flags]                                   serve (embedded store in --data-dir, or Redis with --redis-url)
-  gateway --sandbox [flags]                         serve a fake Instagram and a demo connection (store: <data-dir>/sandbox)
-  gateway connections add|list|rotate|delete [...]  manage connections on the configured store (gateway connections --help)
-  gateway version                                   print the version
-  gateway help                                      print this help
+  gateway [flags]                                             serve (embedded store in --data-dir, or Redis with --redis-url)
+  gateway --sandbox [flags]                                   serve a fake Instagram and a demo connection (store: <data-dir>/sandbox)
+  gateway connections add|list|rotate|set-token|delete [...]  manage connections on the configured store (gateway connections --help)
+  gateway version                                             print the version
+  gateway help                                                print this help
 
 Each flag defaults to its GATEWAY_* environment variable (secrets are never shown).`
 

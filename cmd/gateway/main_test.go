@@ -78,8 +78,8 @@ func assertNoSecrets(t *testing.T, where, s string) {
 // Help lists the subcommands, then the flags, and never a secret from the
 // environment; it opens no store.
 func TestHelp(t *testing.T) {
-	serveHelp := []string{"gateway [flags]", "gateway --sandbox", "gateway connections add|list|rotate|delete", "gateway version", "-redis-url", "-sandbox", "(default \"redis://127.0.0.1:1/0\")"}
-	connectionsHelp := []string{"gateway connections add --access-token", "gateway connections rotate ID", "-data-dir", "-redis-url"}
+	serveHelp := []string{"gateway [flags]", "gateway --sandbox", "gateway connections add|list|rotate|set-token|delete", "gateway version", "-redis-url", "-sandbox", "(default \"redis://127.0.0.1:1/0\")"}
+	connectionsHelp := []string{"gateway connections add --access-token", "gateway connections rotate ID", "gateway connections set-token ID --access-token", "-data-dir", "-redis-url"}
 	tests := []struct {
 		args []string
 		want []string

@@ -67,15 +67,8 @@ func (s *Service) Create(ctx context.Context, token, name string) (connectors.Co
 	if err := validName(name); err != nil {
 		return connectors.ConnectionView{}, err
 	}
-	who, err := s.Connector.Identify(ctx, token)
+	who, err := s.identify(ctx, token)
 	if err != nil {
-		var e *connectors.Error
-		if errors.As(err, &e) && (e.Code == connectors.CodeUpstreamTokenInvalid || e.Code == connectors.CodeBadRequest || e.Code == connectors.CodeForbidden || e.Code == connectors.CodeNotFound) {
-			return connectors.ConnectionView{}, &connectors.Error{
-				Code: connectors.CodeBadRequest, Message: "Instagram rejected the access token: " + strings.TrimPrefix(e.Message, "Instagram: "),
-				Upstream: e.Upstream, Err: e,
-			}
-		}
 		return connectors.ConnectionView{}, err
 	}
 	id, err := secret.NewID()
@@ -100,6 +93,63 @@ func (s *Service) Create(ctx context.Context, token, name string) (connectors.Co
 	v := c.View()
 	v.APIKey = key
 	return v, nil
+}
+
+// identify asks upstream whose token this is. A token upstream rejects is
+// the caller's mistake: BAD_REQUEST, with upstream's detail.
+func (s *Service) identify(ctx context.Context, token string) (connectors.Identity, error) {
+	who, err := s.Connector.Identify(ctx, token)
+	if err != nil {
+		var e *connectors.Error
+		if errors.As(err, &e) && (e.Code == connectors.CodeUpstreamTokenInvalid || e.Code == connectors.CodeBadRequest || e.Code == connectors.CodeForbidden || e.Code == connectors.CodeNotFound) {
+			return who, &connectors.Error{
+				Code: connectors.CodeBadRequest, Message: "Instagram rejected the access token: " + strings.TrimPrefix(e.Message, "Instagram: "),
+				Upstream: e.Upstream, Err: e,
+			}
+		}
+		return who, err
+	}
+	return who, nil
+}
+
+// SetToken replaces the upstream token of connection id with token, checked
+// upstream first: it must belong to the connection's Instagram user. The
+// connection keeps its ID, API key, name and creation time; its username
+// follows Instagram's. A token upstream rejects, or one of another user,
+// changes nothing.
+//
+// A connection stored before v2 whose key still has its legacy hash is
+// refused: Authenticate accepts that hash only beside a legacy-sealed
+// token, so a v2-sealed one would lock its key out. Calling the API once
+// with its key, or rotating it, upgrades it first.
+func (s *Service) SetToken(ctx context.Context, id, token string) (connectors.ConnectionView, error) {
+	if err := validToken(token); err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	c, err := s.Store.Get(ctx, id)
+	if err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	if secret.IsLegacyHash(c.KeyHash) {
+		return connectors.ConnectionView{}, connectors.Errorf(connectors.CodeConflict,
+			"connection %s was stored by an older gateway and its API key is not upgraded yet: call the API once with its key, or rotate its key, then replace its token", id)
+	}
+	who, err := s.identify(ctx, token)
+	if err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	if who.UserID != c.InstagramUserID {
+		return connectors.ConnectionView{}, connectors.Errorf(connectors.CodeConflict,
+			"this token belongs to Instagram user %s, not to the connection's user %s; create a new connection for it", who.UserID, c.InstagramUserID)
+	}
+	sealed, err := s.Sealer.Seal(id, token)
+	if err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	if err := s.Store.SetToken(ctx, id, who.UserID, sealed, who.Username); err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	return s.Get(ctx, id)
 }
 
 // List returns every connection's view.

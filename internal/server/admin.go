@@ -114,6 +114,36 @@ func (s *Server) rotateConnection(c *gin.Context) {
 	normalize.WriteJSON(c.Writer, http.StatusOK, v)
 }
 
+// tokenRequest is the body of PUT /admin/connections/{id}/token.
+type tokenRequest struct {
+	AccessToken string `json:"access_token"`
+}
+
+// setConnectionToken replaces a connection's Instagram token (contract §8):
+// same connection, key and limits, a new token of the same Instagram user.
+func (s *Server) setConnectionToken(c *gin.Context) {
+	id, ok := s.connID(c)
+	if !ok {
+		return
+	}
+	raw, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		s.fail(c, bodyError(err))
+		return
+	}
+	var req tokenRequest
+	if err := connectors.DecodeJSON(raw, &req, `{"access_token":"…"}`); err != nil {
+		s.fail(c, err)
+		return
+	}
+	v, err := s.opts.Connections.SetToken(c.Request.Context(), id, req.AccessToken)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	normalize.WriteJSON(c.Writer, http.StatusOK, v)
+}
+
 func (s *Server) deleteConnection(c *gin.Context) {
 	id, ok := s.connID(c)
 	if !ok {

@@ -135,6 +135,7 @@ func New(opts Options) *Server {
 	admin.GET("/connections", s.listConnections)
 	admin.GET("/connections/:id", s.getConnection)
 	admin.POST("/connections/:id/rotate", s.rotateConnection)
+	admin.PUT("/connections/:id/token", s.setConnectionToken)
 	admin.DELETE("/connections/:id", s.deleteConnection)
 
 	limit := opts.Limiter.Middleware(func(c *gin.Context) string { return connectionOf(c).ID }, s.fail)

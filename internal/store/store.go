@@ -9,6 +9,10 @@ import (
 	"github.com/igconnect/gateway/internal/connectors"
 )
 
+// ErrTokenConflict is SetToken's answer when the stored connection no
+// longer is the one its token was checked against.
+var ErrTokenConflict = connectors.Errorf(connectors.CodeConflict, "the connection changed while its token was replaced: try again")
+
 // Store keeps connections. Every method returns connectors.ErrNotFound for an
 // unknown ID, and an UNAVAILABLE *connectors.Error when the backing store
 // cannot be reached.
@@ -30,6 +34,14 @@ type Store interface {
 	// re-creation in between wins. It returns connectors.ErrNotFound when
 	// the connection is gone.
 	UpgradeKey(ctx context.Context, old *connectors.Connection, newHash string, newToken []byte) (bool, error)
+	// SetToken replaces the sealed token and the username of connection id
+	// together, in one atomic step, only if the stored connection still
+	// belongs to Instagram user userID and holds a keyed hash (see
+	// secret.KeyedHashPrefix); everything else (its key hash, a rotation
+	// racing this included, its name, user ID and creation time) is kept.
+	// It returns connectors.ErrNotFound when the connection is gone, and
+	// ErrTokenConflict, writing nothing, when a condition does not hold.
+	SetToken(ctx context.Context, id, userID string, sealed []byte, username string) error
 	// Delete removes a connection and its key.
 	Delete(ctx context.Context, id string) error
 	// Cooldown records that upstream throttles the connection until then;

@@ -218,6 +218,20 @@ func (s *Store) UpgradeKey(_ context.Context, old *connectors.Connection, newHas
 	return upgraded && err == nil, err
 }
 
+func (s *Store) SetToken(_ context.Context, id, userID string, sealed []byte, username string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		c, err := get(tx, []byte(id))
+		if err != nil {
+			return err
+		}
+		if c.InstagramUserID != userID || !secret.IsKeyedHash(c.KeyHash) {
+			return store.ErrTokenConflict
+		}
+		c.EncryptedToken, c.Username = sealed, username
+		return put(tx, c)
+	})
+}
+
 func (s *Store) Canary(context.Context) (c []byte, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketMeta).Get(keyCanary)

@@ -12,6 +12,7 @@ package redisstore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -208,6 +209,62 @@ func (s *Store) UpgradeKey(ctx context.Context, old *connectors.Connection, newH
 		return false, connectors.ErrNotFound
 	}
 	return n == 1, nil
+}
+
+// setTokenScript rewrites a record's username and token, the tail that
+// follows its Instagram user ID, with ARGV[2], in place of the old one: only
+// if the record's version byte is ARGV[3] (a keyed hash) and its Instagram
+// user ID is ARGV[1]. Its header is kept as it is when the script runs, so
+// a rotation before or after it is never lost. 1 when it wrote, 0 when a
+// condition does not hold, -1 when the record is gone, -2 when it is not a
+// record this gateway reads.
+var setTokenScript = redis.NewScript(`
+local rec = redis.call("GET", KEYS[1])
+if not rec then return -1 end
+local pos = 34
+local function uvarint()
+  local v, mul = 0, 1
+  for _ = 1, 10 do
+    local b = string.byte(rec, pos)
+    if not b then return nil end
+    pos = pos + 1
+    v = v + (b % 128) * mul
+    if b < 128 then return v end
+    mul = mul * 128
+  end
+  return nil
+end
+local function field()
+  local n = uvarint()
+  if not n or pos + n - 1 > #rec then return nil end
+  local f = string.sub(rec, pos, pos + n - 1)
+  pos = pos + n
+  return f
+end
+if #rec < 33 or not uvarint() or not field() then return -2 end
+local user = field()
+if not user then return -2 end
+if string.byte(rec, 1) ~= tonumber(ARGV[3]) or user ~= ARGV[1] then return 0 end
+redis.call("SET", KEYS[1], string.sub(rec, 1, pos - 1) .. ARGV[2])
+return 1
+`)
+
+func (s *Store) SetToken(ctx context.Context, id, userID string, sealed []byte, username string) error {
+	tail := make([]byte, 0, binary.MaxVarintLen16+len(username)+len(sealed))
+	tail = binary.AppendUvarint(tail, uint64(len(username)))
+	tail = append(append(tail, username...), sealed...)
+	n, err := setTokenScript.Run(ctx, s.rdb, []string{recordKey(id)}, userID, tail, versionKeyed).Int()
+	switch {
+	case err != nil:
+		return unavailable(err)
+	case n == -1:
+		return connectors.ErrNotFound
+	case n == 0:
+		return store.ErrTokenConflict
+	case n < 0:
+		return fmt.Errorf("connection %s: %w", id, errRecord)
+	}
+	return nil
 }
 
 // deleteScript removes the record and its cooldown; 0 when there was no

@@ -32,10 +32,11 @@ func TestUnavailable(t *testing.T) {
 	srv.Stop()
 	ctx := context.Background()
 	for name, err := range map[string]error{
-		"Get":    func() error { _, err := s.Get(ctx, "conn_u"); return err }(),
-		"Ping":   s.Ping(ctx),
-		"Create": s.Create(ctx, storetest.Conn("conn_u", "hu")),
-		"Rotate": s.Rotate(ctx, "conn_u", storetest.Hash("h2")),
+		"Get":      func() error { _, err := s.Get(ctx, "conn_u"); return err }(),
+		"Ping":     s.Ping(ctx),
+		"Create":   s.Create(ctx, storetest.Conn("conn_u", "hu")),
+		"Rotate":   s.Rotate(ctx, "conn_u", storetest.Hash("h2")),
+		"SetToken": s.SetToken(ctx, "conn_u", "17841400000000001", []byte("t"), "u"),
 	} {
 		if connectors.ErrorCode(err) != connectors.CodeUnavailable {
 			t.Errorf("%s: %v, want UNAVAILABLE", name, err)

@@ -150,6 +150,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("KeyHashKinds", func(t *testing.T) { testKeyHashKinds(t, open(t)) })
 	t.Run("UpgradeKey", func(t *testing.T) { testUpgradeKey(t, open(t)) })
 	t.Run("ConcurrentUpgradeKey", func(t *testing.T) { testConcurrentUpgradeKey(t, open(t)) })
+	t.Run("SetToken", func(t *testing.T) { testSetToken(t, open(t)) })
+	t.Run("ConcurrentSetTokenRotate", func(t *testing.T) { testConcurrentSetTokenRotate(t, open(t)) })
 	t.Run("Canary", func(t *testing.T) { testCanary(t, open(t)) })
 	t.Run("ConcurrentCreateCanary", func(t *testing.T) { testConcurrentCreateCanary(t, open(t)) })
 
