@@ -34,15 +34,18 @@ type definitions struct {
 	swagger, old, openAPI map[string]any
 }
 
-// loadDefinitions reads swag's definition; swaggerRoutes, which New calls
-// before the server answers anything, builds the served definitions for
-// the server's connector.
-func loadDefinitions() (*definitions, error) {
+// loadDefinitions builds the served definitions from swag's output and the
+// connector, once, at start.
+func loadDefinitions(c connectors.Connector) (*definitions, error) {
 	swag := []byte(swagger.SwaggerInfo.ReadDoc())
 	if !json.Valid(swag) {
 		return nil, fmt.Errorf("swagger/docs.go holds no JSON")
 	}
-	return &definitions{swag: swag}, nil
+	d := &definitions{swag: swag}
+	if err := d.build(c); err != nil {
+		return nil, fmt.Errorf("the connector's definition does not build: %w", err)
+	}
+	return d, nil
 }
 
 // build builds the three definitions for c.
@@ -147,9 +150,6 @@ func (s *Server) serveConnectorDefinition(c *gin.Context, rest string) bool {
 // then serves /swagger/doc.json (the Swagger 2.0 definition, host from the
 // request) and the Swagger UI.
 func (s *Server) swaggerRoutes(e *gin.Engine) {
-	if err := s.defs.build(s.opts.Connector); err != nil {
-		panic("the connector's definition does not build: " + err.Error())
-	}
 	ui := ginSwagger.WrapHandler(swaggerFiles.Handler, ginSwagger.URL("doc.json"))
 	e.GET("/swagger/*any", func(c *gin.Context) {
 		switch c.Param("any") {

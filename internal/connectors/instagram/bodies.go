@@ -42,26 +42,26 @@ func decodeStrict(raw []byte, v any, example string) error {
 // decodeUpdateMedia decodes {"comment_enabled":bool} into the form Instagram
 // takes.
 func decodeUpdateMedia(raw []byte) (any, error) {
-	var b UpdateMediaRequest
-	if err := decodeStrict(raw, &b, `{"comment_enabled":true}`); err != nil {
-		return nil, err
-	}
-	if b.CommentEnabled == nil {
-		return nil, bad("comment_enabled is required: true or false")
-	}
-	return url.Values{"comment_enabled": {strconv.FormatBool(*b.CommentEnabled)}}, nil
+	return decodeFlag(raw, "comment_enabled", func(b *UpdateMediaRequest) *bool { return b.CommentEnabled })
 }
 
 // decodeHideComment decodes {"hide":bool} into the form Instagram takes.
 func decodeHideComment(raw []byte) (any, error) {
-	var b HideCommentRequest
-	if err := decodeStrict(raw, &b, `{"hide":true}`); err != nil {
+	return decodeFlag(raw, "hide", func(b *HideCommentRequest) *bool { return b.Hide })
+}
+
+// decodeFlag decodes a body of one required boolean, name, into the form
+// Instagram takes.
+func decodeFlag[T any](raw []byte, name string, flag func(*T) *bool) (any, error) {
+	var b T
+	if err := decodeStrict(raw, &b, `{"`+name+`":true}`); err != nil {
 		return nil, err
 	}
-	if b.Hide == nil {
-		return nil, bad("hide is required: true or false")
+	v := flag(&b)
+	if v == nil {
+		return nil, bad("%s is required: true or false", name)
 	}
-	return url.Values{"hide": {strconv.FormatBool(*b.Hide)}}, nil
+	return url.Values{name: {strconv.FormatBool(*v)}}, nil
 }
 
 // decodeMessage decodes {"message":"…"}, a comment or a reply, into the form
