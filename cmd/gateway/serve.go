@@ -40,6 +40,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer d.Close()
+	m.WatchConnections(d.connections.CountByStatus, time.Minute)
 	lim, err := d.limiter(ctx, cfg)
 	if err != nil {
 		return err

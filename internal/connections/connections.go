@@ -116,7 +116,8 @@ func (s *Service) identify(ctx context.Context, token string) (connectors.Identi
 // upstream first: it must belong to the connection's Instagram user. The
 // connection keeps its ID, API key, name and creation time; its username
 // follows Instagram's. A token upstream rejects, or one of another user,
-// changes nothing.
+// changes nothing. The connection becomes active again, its last error
+// cleared.
 //
 // A connection stored before v2 whose key still has its legacy hash is
 // refused: Authenticate accepts that hash only beside a legacy-sealed
@@ -294,6 +295,46 @@ func (s *Service) upgrade(ctx context.Context, c *connectors.Connection, key, to
 // replicas through the store).
 func (s *Service) Cooldown(ctx context.Context, c *connectors.Connection, until time.Time) error {
 	return s.Store.Cooldown(ctx, c.ID, until)
+}
+
+// NeedsNewToken is the fix the answer of a rejected token names: the one
+// place its wording lives.
+func NeedsNewToken(id string) string {
+	return "the connection needs a new Instagram token: PUT /admin/connections/" + id + "/token or `gateway connections set-token " + id + "`"
+}
+
+// TokenRejected handles Instagram's rejection e (UPSTREAM_TOKEN_INVALID,
+// Graph code 190) of c's token: it returns the caller's answer, e with the
+// fix named, and records the connection as needing reauthorization with e
+// as its last error (one store write; not when the token was replaced since
+// c was read). A failed write does not change the answer: it is returned
+// apart, to be logged.
+func (s *Service) TokenRejected(ctx context.Context, c *connectors.Connection, e *connectors.Error) (answer, storeErr error) {
+	out := *e
+	out.Message = strings.TrimSuffix(e.Message, ".") + "; " + NeedsNewToken(c.ID)
+	last := &connectors.LastError{Code: e.Code, Message: e.Message, At: s.Now().UTC().Truncate(time.Millisecond)}
+	err := s.Store.SetStatus(ctx, c.ID, c.EncryptedToken, connectors.StatusReauthorize, last)
+	if errors.Is(err, store.ErrTokenConflict) {
+		err = nil // a newer token is not the one rejected
+	}
+	return &out, err
+}
+
+// CountByStatus returns how many connections are in each status, every
+// status included.
+func (s *Service) CountByStatus(ctx context.Context) (map[connectors.Status]int, error) {
+	list, err := s.Store.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[connectors.Status]int, len(connectors.Statuses))
+	for _, st := range connectors.Statuses {
+		out[st] = 0
+	}
+	for _, c := range list {
+		out[c.StatusOrActive()]++
+	}
+	return out, nil
 }
 
 // Token opens a connection's upstream token: sealed v2, or else the legacy

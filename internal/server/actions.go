@@ -241,8 +241,11 @@ func (s *Server) invoke(c *gin.Context) {
 	req.calls = new(connectors.UpstreamCalls)
 	resp, err := s.opts.Connector.Invoke(connectors.WithUpstreamCalls(c.Request.Context(), req.calls), call)
 	if err != nil {
-		if e := connectors.AsError(err); e.Code == connectors.CodeRateLimited && e.Upstream != nil {
+		switch e := connectors.AsError(err); {
+		case e.Code == connectors.CodeRateLimited && e.Upstream != nil:
 			s.cooldown(c, req.conn, time.Duration(e.RetryAfter)*time.Second)
+		case e.Code == connectors.CodeUpstreamTokenInvalid && e.Upstream != nil:
+			err = s.tokenRejected(c, req.conn, e)
 		}
 		s.fail(c, err)
 		return
@@ -274,6 +277,23 @@ func (s *Server) cooldown(c *gin.Context, conn *connectors.Connection, d time.Du
 	if err := s.opts.Connections.Cooldown(c.Request.Context(), conn, time.Now().Add(d)); err != nil {
 		s.log.Warn("cannot record upstream throttling", "connection_id", conn.ID, "error", err.Error())
 	}
+}
+
+// statusTimeout bounds recording a connection's status, whatever the
+// request's own context has become.
+const statusTimeout = 2 * time.Second
+
+// tokenRejected records that Instagram rejected the connection's token and
+// returns the answer, which names the fix; a store failure is logged, since
+// the answer itself is already decided.
+func (s *Server) tokenRejected(c *gin.Context, conn *connectors.Connection, e *connectors.Error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), statusTimeout)
+	defer cancel()
+	answer, err := s.opts.Connections.TokenRejected(ctx, conn, e)
+	if err != nil {
+		s.log.Warn("cannot record that the connection needs a new token", "connection_id", conn.ID, "error", err.Error())
+	}
+	return answer
 }
 
 // graphPrefix starts the Graph-compatible base path: /instagram/graph/v21.0/…

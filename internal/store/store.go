@@ -41,7 +41,17 @@ type Store interface {
 	// racing this included, its name, user ID and creation time) is kept.
 	// It returns connectors.ErrNotFound when the connection is gone, and
 	// ErrTokenConflict, writing nothing, when a condition does not hold.
+	// The new token starts the connection's lifecycle afresh: status
+	// active, no last error, token times unknown.
 	SetToken(ctx context.Context, id, userID string, sealed []byte, username string) error
+	// SetStatus records the status and the last error (nil: none) of
+	// connection id together, in one atomic step, only if the stored
+	// connection still holds the sealed token (what was learned about one
+	// token is never recorded against its replacement) and a keyed hash;
+	// everything else, its token times included, is kept. It returns
+	// connectors.ErrNotFound when the connection is gone, and
+	// ErrTokenConflict, writing nothing, when a condition does not hold.
+	SetStatus(ctx context.Context, id string, sealed []byte, status connectors.Status, lastErr *connectors.LastError) error
 	// Delete removes a connection and its key.
 	Delete(ctx context.Context, id string) error
 	// Cooldown records that upstream throttles the connection until then;

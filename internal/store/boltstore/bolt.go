@@ -59,6 +59,9 @@ func decode(raw []byte) (*connectors.Connection, error) {
 	default:
 		return nil, fmt.Errorf("decode connection: key hash version %d is not one this gateway reads", r.KeyHashVersion)
 	}
+	if r.Status != "" && !r.Status.Valid() {
+		return nil, fmt.Errorf("decode connection: status %q is not one this gateway reads", r.Status)
+	}
 	return &r.Connection, nil
 }
 
@@ -228,6 +231,32 @@ func (s *Store) SetToken(_ context.Context, id, userID string, sealed []byte, us
 			return store.ErrTokenConflict
 		}
 		c.EncryptedToken, c.Username = sealed, username
+		c.Status, c.LastError, c.TokenExpiresAt, c.TokenRefreshedAt = "", nil, time.Time{}, time.Time{}
+		return put(tx, c)
+	})
+}
+
+func (s *Store) SetStatus(_ context.Context, id string, sealed []byte, status connectors.Status, lastErr *connectors.LastError) error {
+	if status != "" && !status.Valid() {
+		return fmt.Errorf("unknown connection status %q", status)
+	}
+	if status == connectors.StatusActive {
+		status = "" // as records without a status read
+	}
+	if lastErr != nil {
+		e := *lastErr
+		e.At = e.At.UTC().Truncate(time.Millisecond)
+		lastErr = &e
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		c, err := get(tx, []byte(id))
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(c.EncryptedToken, sealed) || !secret.IsKeyedHash(c.KeyHash) {
+			return store.ErrTokenConflict
+		}
+		c.Status, c.LastError = status, lastErr
 		return put(tx, c)
 	})
 }

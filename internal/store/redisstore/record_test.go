@@ -2,10 +2,16 @@ package redisstore
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/redistest"
 	"github.com/igconnect/gateway/internal/store/storetest"
 )
 
@@ -64,6 +70,7 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add([]byte{versionKeyed})
 	f.Add(append([]byte{versionKeyed}, make([]byte, 40)...))
 	f.Add(append([]byte{versionLegacy}, make([]byte, 40)...))
+	f.Add(append([]byte{versionLifecycle}, make([]byte, 45)...))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := decodeRecord("conn_f", b)
 		if err != nil {
@@ -77,4 +84,106 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Fatalf("re-encoded record does not decode: %v", err)
 		}
 	})
+}
+
+func TestRecordLifecycle(t *testing.T) {
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	tests := []struct {
+		name    string
+		mod     func(c *connectors.Connection)
+		version byte
+	}{
+		{"none", func(*connectors.Connection) {}, versionKeyed},
+		{"active", func(c *connectors.Connection) { c.Status = connectors.StatusActive }, versionKeyed},
+		{"reauthorize", func(c *connectors.Connection) { c.Status = connectors.StatusReauthorize }, versionLifecycle},
+		{"last error", func(c *connectors.Connection) {
+			c.LastError = &connectors.LastError{Code: "UPSTREAM_TOKEN_INVALID", Message: "Instagram: ✓", At: at}
+		}, versionLifecycle},
+		{"everything", func(c *connectors.Connection) {
+			c.Status, c.TokenExpiresAt, c.TokenRefreshedAt = connectors.StatusRefreshFailing, at.Add(time.Hour), at
+			c.LastError = &connectors.LastError{Code: "UPSTREAM_ERROR", Message: "refresh failed", At: at}
+		}, versionLifecycle},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := storetest.Conn("conn_0123456789abcdef0123", "k")
+			plain, _ := encodeRecord(c)
+			tt.mod(c)
+			raw, err := encodeRecord(c)
+			if err != nil || raw[0] != tt.version {
+				t.Fatalf("encode: version %d, %v", raw[0], err)
+			}
+			if tt.version == versionKeyed && !bytes.Equal(raw, plain) {
+				t.Fatal("an empty lifecycle costs bytes")
+			}
+			got, err := decodeRecord(c.ID, raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.StatusOrActive() != c.StatusOrActive() || !reflect.DeepEqual(got.LastError, c.LastError) || !got.TokenExpiresAt.Equal(c.TokenExpiresAt) ||
+				!got.TokenRefreshedAt.Equal(c.TokenRefreshedAt) || got.KeyHash != c.KeyHash || got.Username != c.Username || !bytes.Equal(got.EncryptedToken, c.EncryptedToken) {
+				t.Fatalf("round trip: %+v, want %+v", got, c)
+			}
+			for i := range len(raw) - len(c.EncryptedToken) {
+				if _, err := decodeRecord(c.ID, raw[:i]); !errors.Is(err, errRecord) {
+					t.Errorf("truncated to %d bytes: %v", i, err)
+				}
+			}
+			if tt.version == versionLifecycle {
+				c.KeyHash = storetest.LegacyHash("k")
+				if _, err := encodeRecord(c); err == nil {
+					t.Error("a legacy hash was encoded with a lifecycle")
+				}
+			}
+		})
+	}
+}
+
+// The scripts keep each record's version: Rotate and SetStatus keep a
+// lifecycle's, SetToken and SetStatus to active without token times drop it.
+func TestScriptVersions(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	s := New(rdb)
+	ctx := context.Background()
+	version := func(id string) byte {
+		raw, err := rdb.Get(ctx, recordKey(id)).Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw[0]
+	}
+	c := storetest.Conn("conn_v", "k")
+	if err := s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name string
+		do   func() error
+		want byte
+	}{
+		{"reauthorize", func() error { return s.SetStatus(ctx, c.ID, c.EncryptedToken, connectors.StatusReauthorize, nil) }, versionLifecycle},
+		{"rotate", func() error { return s.Rotate(ctx, c.ID, storetest.Hash("k2")) }, versionLifecycle},
+		{"rotate to a legacy hash refused", func() error {
+			if err := s.Rotate(ctx, c.ID, storetest.LegacyHash("k3")); err == nil {
+				return errors.New("accepted")
+			}
+			return nil
+		}, versionLifecycle},
+		{"active", func() error { return s.SetStatus(ctx, c.ID, c.EncryptedToken, connectors.StatusActive, nil) }, versionKeyed},
+		{"reauthorize again", func() error { return s.SetStatus(ctx, c.ID, c.EncryptedToken, connectors.StatusReauthorize, nil) }, versionLifecycle},
+		{"set-token", func() error { return s.SetToken(ctx, c.ID, c.InstagramUserID, []byte("sealed-new"), "u") }, versionKeyed},
+	}
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if v := version(c.ID); v != st.want {
+			t.Fatalf("%s: version %d, want %d", st.name, v, st.want)
+		}
+	}
+	if got, _ := s.Get(ctx, c.ID); got.KeyHash != storetest.Hash("k2") || got.Status != "" || string(got.EncryptedToken) != "sealed-new" {
+		t.Fatalf("at the end: %+v", got)
+	}
 }

@@ -151,15 +151,25 @@ func (s *Store) List(ctx context.Context) ([]*connectors.Connection, error) {
 	return out, nil
 }
 
-// rotateScript rewrites the version byte and key hash in place: one atomic
-// command, so concurrent rotations leave exactly one key, and the old key
-// stops matching on every replica at once.
+// rotateScript rewrites the version byte and key hash in place with
+// ARGV[1]: one atomic command, so concurrent rotations leave exactly one
+// key, and the old key stops matching on every replica at once. A record
+// with a lifecycle (version ARGV[4]) keeps its version byte, and takes a
+// keyed hash (ARGV[3]) only. 1 when it wrote, 0 when the record is gone, -1
+// when it is not a record this gateway reads, -2 for a legacy hash on a
+// record with a lifecycle.
 var rotateScript = redis.NewScript(`
 local v = redis.call("GETRANGE", KEYS[1], 0, 0)
 if v == "" then return 0 end
 local b = string.byte(v)
-if b ~= tonumber(ARGV[2]) and b ~= tonumber(ARGV[3]) then return -1 end
-redis.call("SETRANGE", KEYS[1], 0, ARGV[1])
+local h = ARGV[1]
+if b == tonumber(ARGV[4]) then
+  if string.byte(h, 1) ~= tonumber(ARGV[3]) then return -2 end
+  h = v .. string.sub(h, 2)
+elseif b ~= tonumber(ARGV[2]) and b ~= tonumber(ARGV[3]) then
+  return -1
+end
+redis.call("SETRANGE", KEYS[1], 0, h)
 return 1
 `)
 
@@ -168,12 +178,14 @@ func (s *Store) Rotate(ctx context.Context, id, newHash string) error {
 	if err != nil {
 		return err
 	}
-	n, err := rotateScript.Run(ctx, s.rdb, []string{recordKey(id)}, h, versionLegacy, versionKeyed).Int()
+	n, err := rotateScript.Run(ctx, s.rdb, []string{recordKey(id)}, h, versionLegacy, versionKeyed, versionLifecycle).Int()
 	switch {
 	case err != nil:
 		return unavailable(err)
 	case n == 0:
 		return connectors.ErrNotFound
+	case n == -2:
+		return fmt.Errorf("connection %s holds a status: its key hash must be a keyed one", id)
 	case n < 0:
 		return fmt.Errorf("connection %s: %w", id, errRecord)
 	}
@@ -211,14 +223,10 @@ func (s *Store) UpgradeKey(ctx context.Context, old *connectors.Connection, newH
 	return n == 1, nil
 }
 
-// setTokenScript rewrites a record's username and token, the tail that
-// follows its Instagram user ID, with ARGV[2], in place of the old one: only
-// if the record's version byte is ARGV[3] (a keyed hash) and its Instagram
-// user ID is ARGV[1]. Its header is kept as it is when the script runs, so
-// a rotation before or after it is never lost. 1 when it wrote, 0 when a
-// condition does not hold, -1 when the record is gone, -2 when it is not a
-// record this gateway reads.
-var setTokenScript = redis.NewScript(`
+// luaRecord reads a record, KEYS[1], in rec: pos then is at its created
+// time; uvarint() and field() read the next uvarint and length-prefixed
+// string from pos on, and nil when the record ends first.
+const luaRecord = `
 local rec = redis.call("GET", KEYS[1])
 if not rec then return -1 end
 local pos = 34
@@ -241,11 +249,23 @@ local function field()
   pos = pos + n
   return f
 end
+`
+
+// setTokenScript rewrites a record's username and token, the tail that
+// follows its Instagram user ID, with ARGV[2], in place of the old one
+// (dropping a lifecycle: the record becomes version ARGV[3]): only if the
+// record's version byte is ARGV[3] or ARGV[4] (a keyed hash, without or
+// with a lifecycle) and its Instagram user ID is ARGV[1]. Its key hash is
+// kept as it is when the script runs, so a rotation before or after it is
+// never lost. 1 when it wrote, 0 when a condition does not hold, -1 when
+// the record is gone, -2 when it is not a record this gateway reads.
+var setTokenScript = redis.NewScript(luaRecord + `
 if #rec < 33 or not uvarint() or not field() then return -2 end
 local user = field()
 if not user then return -2 end
-if string.byte(rec, 1) ~= tonumber(ARGV[3]) or user ~= ARGV[1] then return 0 end
-redis.call("SET", KEYS[1], string.sub(rec, 1, pos - 1) .. ARGV[2])
+local v = string.byte(rec, 1)
+if (v ~= tonumber(ARGV[3]) and v ~= tonumber(ARGV[4])) or user ~= ARGV[1] then return 0 end
+redis.call("SET", KEYS[1], string.char(tonumber(ARGV[3])) .. string.sub(rec, 2, pos - 1) .. ARGV[2])
 return 1
 `)
 
@@ -253,7 +273,67 @@ func (s *Store) SetToken(ctx context.Context, id, userID string, sealed []byte, 
 	tail := make([]byte, 0, binary.MaxVarintLen16+len(username)+len(sealed))
 	tail = binary.AppendUvarint(tail, uint64(len(username)))
 	tail = append(append(tail, username...), sealed...)
-	n, err := setTokenScript.Run(ctx, s.rdb, []string{recordKey(id)}, userID, tail, versionKeyed).Int()
+	n, err := setTokenScript.Run(ctx, s.rdb, []string{recordKey(id)}, userID, tail, versionKeyed, versionLifecycle).Int()
+	switch {
+	case err != nil:
+		return unavailable(err)
+	case n == -1:
+		return connectors.ErrNotFound
+	case n == 0:
+		return store.ErrTokenConflict
+	case n < 0:
+		return fmt.Errorf("connection %s: %w", id, errRecord)
+	}
+	return nil
+}
+
+// setStatusScript rewrites a record's lifecycle, between its username and
+// its token: status byte ARGV[2], its token times as they are (zeros when
+// it has no lifecycle), then the last error ARGV[3]; only if its version
+// byte is ARGV[4] or ARGV[5] (a keyed hash, without or with a lifecycle)
+// and its token is ARGV[1]. With ARGV[6] = "1" (active, no last error) and
+// no token times, the lifecycle is dropped: the record becomes version
+// ARGV[4]. Its key hash is kept as it is when the script runs. 1 when it
+// wrote, 0 when a condition does not hold, -1 when the record is gone, -2
+// when it is not a record this gateway reads.
+var setStatusScript = redis.NewScript(luaRecord + `
+if #rec < 33 or not uvarint() or not field() or not field() or not field() then return -2 end
+local head = pos - 1
+local v = string.byte(rec, 1)
+local keyed, lifecycle = tonumber(ARGV[4]), tonumber(ARGV[5])
+local times = string.char(0, 0)
+if v == lifecycle then
+  local status = string.byte(rec, pos)
+  if not status or status > 2 then return -2 end
+  pos = pos + 1
+  local from = pos
+  if not uvarint() or not uvarint() then return -2 end
+  times = string.sub(rec, from, pos - 1)
+  if not uvarint() or not field() or not field() then return -2 end
+elseif v ~= keyed then
+  return 0
+end
+if string.sub(rec, pos) ~= ARGV[1] then return 0 end
+local body = string.sub(rec, 2, head)
+if ARGV[6] == "1" and times == string.char(0, 0) then
+  redis.call("SET", KEYS[1], string.char(keyed) .. body .. ARGV[1])
+else
+  redis.call("SET", KEYS[1], string.char(lifecycle) .. body .. ARGV[2] .. times .. ARGV[3] .. ARGV[1])
+end
+return 1
+`)
+
+func (s *Store) SetStatus(ctx context.Context, id string, sealed []byte, status connectors.Status, lastErr *connectors.LastError) error {
+	b, ok := statusByte(status)
+	if !ok {
+		return fmt.Errorf("unknown connection status %q", status)
+	}
+	plain := "0"
+	if b == 0 && lastErr == nil {
+		plain = "1"
+	}
+	n, err := setStatusScript.Run(ctx, s.rdb, []string{recordKey(id)},
+		sealed, []byte{b}, appendLastError(nil, lastErr), versionKeyed, versionLifecycle, plain).Int()
 	switch {
 	case err != nil:
 		return unavailable(err)

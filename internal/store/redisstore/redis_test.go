@@ -14,7 +14,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	srv := redistest.Start(t)
+	srv := redistest.Start(t, "--databases", "64")
 	db := 0
 	storetest.Run(t, func(t *testing.T) store.Store {
 		db++ // a fresh database per subtest
