@@ -119,9 +119,27 @@ type Container struct {
 }
 
 type token struct {
-	userID  string
-	expired bool
-	revoked bool
+	userID string
+	// issued is when the token was issued (or, for a refreshed token, when
+	// the refresh answered it); it expires TokenLifetime later.
+	issued time.Time
+	// expiredAt is set by ExpireToken: the token is expired from then on,
+	// whatever the clock says.
+	expiredAt time.Time
+	revoked   bool
+}
+
+// expiry is when t stops working.
+func (t *token) expiry() time.Time {
+	if !t.expiredAt.IsZero() {
+		return t.expiredAt
+	}
+	return t.issued.Add(TokenLifetime)
+}
+
+// expiredBy reports whether t is expired at now.
+func (t *token) expiredBy(now time.Time) bool {
+	return !t.expiredAt.IsZero() || !now.Before(t.issued.Add(TokenLifetime))
 }
 
 type throttle struct {
@@ -150,6 +168,7 @@ type Server struct {
 	calls      map[string]int // user ID -> calls this hour, for the usage headers
 	callsHour  time.Time
 	published  map[string]int // user ID -> posts published
+	refreshes  map[string]int // user ID -> successful token refreshes
 	comments   map[string]*comment
 	// topComments holds each media's top-level comment IDs, newest first.
 	topComments map[string][]string
@@ -186,6 +205,7 @@ func New() *Server {
 		throttles:      map[string]throttle{},
 		calls:          map[string]int{},
 		published:      map[string]int{},
+		refreshes:      map[string]int{},
 		comments:       map[string]*comment{},
 		topComments:    map[string][]string{},
 		stories:        map[string][]string{},
@@ -223,22 +243,52 @@ func (s *Server) AddUser(u User, tok string) {
 		cp.AccountType = "BUSINESS"
 	}
 	s.users[u.ID] = &cp
-	s.tokens[tok] = &token{userID: u.ID}
+	s.tokens[tok] = &token{userID: u.ID, issued: s.Now()}
 }
 
-// AddToken adds another token for an existing user.
+// AddToken adds another token for an existing user, issued now.
 func (s *Server) AddToken(userID, tok string) {
+	s.IssueToken(userID, tok, s.Now())
+}
+
+// IssueToken adds (or replaces) a long-lived token of an existing user,
+// issued at the given time: it expires TokenLifetime later and may be
+// refreshed from TokenMinRefreshAge after issued.
+func (s *Server) IssueToken(userID, tok string, issued time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens[tok] = &token{userID: userID}
+	s.tokens[tok] = &token{userID: userID, issued: issued}
 }
 
-// ExpireToken makes a token answer 190/463 (session expired).
+// TokenExpiry is when a token expires (false: no such token).
+func (s *Server) TokenExpiry(tok string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tokens[tok]
+	if t == nil {
+		return time.Time{}, false
+	}
+	return t.expiry(), true
+}
+
+// Refreshes is how many times GET /refresh_access_token succeeded with a
+// token of the user.
+func (s *Server) Refreshes(userID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refreshes[userID]
+}
+
+// ExpireToken makes a token answer 190/463 (session expired) from now on,
+// whatever the clock says later.
 func (s *Server) ExpireToken(tok string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t := s.tokens[tok]; t != nil {
-		t.expired = true
+	if t := s.tokens[tok]; t != nil && t.expiredAt.IsZero() {
+		t.expiredAt = s.Now()
+		if end := t.issued.Add(TokenLifetime); end.Before(t.expiredAt) {
+			t.expiredAt = end
+		}
 	}
 }
 

@@ -181,18 +181,6 @@ func TestPublishFlow(t *testing.T) {
 	}
 }
 
-func TestRefresh(t *testing.T) {
-	_, srv := newFake(t)
-	st, _, body := call(t, "GET", srv.URL+"/refresh_access_token?grant_type=ig_refresh_token&access_token="+DemoToken, "", nil)
-	fresh, _ := body["access_token"].(string)
-	if st != 200 || fresh == "" || body["expires_in"] == nil {
-		t.Fatalf("refresh: %v", body)
-	}
-	if st, _, body := call(t, "GET", srv.URL+"/v21.0/me?fields=username", fresh, nil); st != 200 || body["username"] != "sandbox_creator" {
-		t.Fatalf("fresh token: %v", body)
-	}
-}
-
 // TestSeedContainerPublishes: the README's creation_id example exists in
 // the sandbox and publishes once.
 func TestSeedContainerPublishes(t *testing.T) {

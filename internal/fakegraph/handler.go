@@ -94,8 +94,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case t == nil:
 		s.writeError(w, http.StatusBadRequest, graphError{Message: "Invalid OAuth access token - Cannot parse access token", Code: 190})
 		return
-	case t.expired:
-		s.writeError(w, http.StatusBadRequest, graphError{Message: "Error validating access token: Session has expired.", Code: 190, ErrorSubcode: 463})
+	case t.expiredBy(s.Now()):
+		s.writeError(w, http.StatusBadRequest, sessionExpired(t, s.Now()))
 		return
 	case t.revoked:
 		s.writeError(w, http.StatusBadRequest, graphError{Message: "Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.", Code: 190, ErrorSubcode: 460})
@@ -152,6 +152,39 @@ func versionOf(r *http.Request) string {
 	return ""
 }
 
+// Long-lived token rules, as Instagram documents them.
+const (
+	// TokenLifetime is how long a long-lived token lives after it was
+	// issued or refreshed.
+	TokenLifetime = 60 * 24 * time.Hour
+	// TokenMinRefreshAge is how old a token must be to be refreshed.
+	TokenMinRefreshAge = 24 * time.Hour
+)
+
+// pacific is the zone of Instagram's expiry messages.
+var pacific = func() *time.Location {
+	if l, err := time.LoadLocation("America/Los_Angeles"); err == nil {
+		return l
+	}
+	return time.FixedZone("PST", -8*3600)
+}()
+
+// sessionExpired is the 190/463 error of a token expired at now, worded as
+// Instagram words it.
+func sessionExpired(t *token, now time.Time) graphError {
+	const layout = "Monday, 02-Jan-06 15:04:05 MST"
+	return graphError{
+		Message:      fmt.Sprintf("Error validating access token: Session has expired on %s. The current time is %s.", t.expiry().In(pacific).Format(layout), now.In(pacific).Format(layout)),
+		Code:         190,
+		ErrorSubcode: 463,
+	}
+}
+
+// refresh answers GET /refresh_access_token: a new long-lived token of the
+// same user, issued now. The old token stays valid until its own expiry, as
+// on Instagram. A token younger than TokenMinRefreshAge is refused with code
+// 100 (Instagram answers an OAuthException; the fake uses 100, invalid
+// parameter, since the token itself is valid).
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	if r.Form.Get("grant_type") != "ig_refresh_token" {
 		s.writeError(w, http.StatusBadRequest, graphError{Message: "Unsupported grant_type: must be ig_refresh_token", Code: 100})
@@ -160,12 +193,21 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	tok := tokenOf(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := s.Now()
 	t := s.tokens[tok]
-	if t == nil || t.expired || t.revoked {
+	switch {
+	case t == nil || t.revoked:
 		s.writeError(w, http.StatusBadRequest, graphError{Message: "Error validating access token: Session has expired.", Code: 190, ErrorSubcode: 463})
+		return
+	case t.expiredBy(now):
+		s.writeError(w, http.StatusBadRequest, sessionExpired(t, now))
+		return
+	case now.Sub(t.issued) < TokenMinRefreshAge:
+		s.writeError(w, http.StatusBadRequest, graphError{Message: "Invalid parameter: the access token must be at least 24 hours old to be refreshed.", Code: 100})
 		return
 	}
 	fresh := "IGAA" + traceID() + traceID() + traceID()
-	s.tokens[fresh] = &token{userID: t.userID}
-	writeJSON(w, http.StatusOK, map[string]any{"access_token": fresh, "token_type": "bearer", "expires_in": 5183944})
+	s.tokens[fresh] = &token{userID: t.userID, issued: now}
+	s.refreshes[t.userID]++
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": fresh, "token_type": "bearer", "expires_in": int64(TokenLifetime / time.Second)})
 }
