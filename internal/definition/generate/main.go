@@ -3,7 +3,7 @@
 // (swagger/docs.go) built by internal/definition with the Instagram
 // connector's action table and pickers. After swag init:
 //
-//	go run ./internal/definition/generate -o swagger/apiDefinition.swagger.json
+//	go run ./internal/definition/generate -o swagger/swagger.json
 //
 // scripts/test runs both and fails when swagger/ changes.
 package main
