@@ -127,8 +127,9 @@ func rewrite(body []byte, l *Linker) (map[string]json.RawMessage, string, error)
 	if !ok {
 		return nil, "", unreadablePage()
 	}
-	nextLink := rewriteLinks(paging, l)
-	if cursors, ok := object(paging["cursors"]); ok {
+	cursors, _ := object(paging["cursors"]) // decoded once, for both links
+	nextLink := rewriteLinks(paging, cursors, l)
+	if cursors != nil {
 		paging["cursors"] = marshal(cursors)
 	}
 	doc["paging"] = marshal(paging)
@@ -146,7 +147,7 @@ func object(raw []byte) (map[string]json.RawMessage, bool) {
 
 // rewriteLinks replaces paging's next and previous by gateway links, or
 // drops them, and returns the next link.
-func rewriteLinks(paging map[string]json.RawMessage, l *Linker) string {
+func rewriteLinks(paging, cursors map[string]json.RawMessage, l *Linker) string {
 	var nextLink string
 	for _, k := range []struct{ field, param string }{{"next", "after"}, {"previous", "before"}} {
 		rawLink, ok := paging[k.field]
@@ -158,10 +159,11 @@ func rewriteLinks(paging map[string]json.RawMessage, l *Linker) string {
 		if json.Unmarshal(rawLink, &s) != nil {
 			continue
 		}
+		q := linkQuery(s)
 		var link string
-		if cursor := cursorOf(s, k.param, paging); cursor != "" {
+		if cursor := cursorOf(q, k.param, cursors); cursor != "" {
 			link = l.Link(k.param, cursor)
-		} else if since, until, ok := windowOf(s); ok && l.Windowed && l.current(since) {
+		} else if since, until, ok := windowOf(q); ok && l.Windowed && l.current(since) {
 			link = l.Window(since, until)
 		} else {
 			continue // a link we cannot rebuild is dropped, never passed on
@@ -193,14 +195,19 @@ func (l *Linker) current(since string) bool {
 	return err == nil && n < l.Now.Unix()
 }
 
-// windowOf reads since and until (Unix seconds, 10 digits at most) from an
-// upstream link's query: how Instagram pages insights.
-func windowOf(link string) (since, until string, ok bool) {
+// linkQuery is the query of an upstream link, parsed once (nil when the
+// link does not parse).
+func linkQuery(link string) url.Values {
 	u, err := url.Parse(link)
 	if err != nil {
-		return "", "", false
+		return nil
 	}
-	q := u.Query()
+	return u.Query()
+}
+
+// windowOf reads since and until (Unix seconds) from an upstream link's
+// query: how Instagram pages insights.
+func windowOf(q url.Values) (since, until string, ok bool) {
 	since, until = q.Get("since"), q.Get("until")
 	return since, until, unixSeconds(since) && unixSeconds(until)
 }
@@ -209,15 +216,9 @@ func unixSeconds(s string) bool { return connectors.ValidUnixTime(s) }
 
 // cursorOf reads the cursor from an upstream link's query, or from
 // paging.cursors.
-func cursorOf(link, param string, paging map[string]json.RawMessage) string {
-	if u, err := url.Parse(link); err == nil {
-		if c := u.Query().Get(param); connectors.ValidCursor(c) {
-			return c
-		}
-	}
-	var cursors map[string]json.RawMessage
-	if json.Unmarshal(paging["cursors"], &cursors) != nil {
-		return ""
+func cursorOf(q url.Values, param string, cursors map[string]json.RawMessage) string {
+	if c := q.Get(param); connectors.ValidCursor(c) {
+		return c
 	}
 	var c string
 	if json.Unmarshal(cursors[param], &c) == nil && connectors.ValidCursor(c) {
