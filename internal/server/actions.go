@@ -37,10 +37,11 @@ type request struct {
 	calls *connectors.UpstreamCalls
 }
 
-// resolve builds the call from the request and validates it whole: 404,
-// 405, 400 for a bad ID, field, query parameter, body or Host, 413 for a
-// body too large; all before anything is counted.
-func (s *Server) resolve(c *gin.Context) {
+// route resolves the request, before anything is counted: the
+// connector's definitions, a trigger's poll, or an action, whose whole call
+// it builds and validates (404, 405, 400 for a bad ID, field, query
+// parameter, body or Host, 413 for a body too large).
+func (s *Server) route(c *gin.Context) {
 	rest := strings.TrimPrefix(c.Request.URL.EscapedPath(), "/"+s.opts.Connector.Name())
 	if s.serveConnectorDefinition(c, rest) {
 		return
@@ -52,7 +53,13 @@ func (s *Server) resolve(c *gin.Context) {
 		req.graph = true
 		rest = rest[len(graphPrefix):]
 	}
-	if err := s.build(c, req, rest); err != nil {
+	var err error
+	if path, version, ok := triggerPath(rest, s.opts.Connector.DefaultVersion()); ok {
+		err = s.buildTrigger(c, req, path, version)
+	} else {
+		err = s.build(c, req, rest)
+	}
+	if err != nil {
 		s.fail(c, err)
 	}
 }

@@ -18,7 +18,7 @@ import (
 )
 
 // Polling triggers (Power Automate's protocol) run in the action pipeline:
-// route resolves a trigger's poll as resolve does an action (all its input
+// route resolves a trigger's poll as it does an action (all its input
 // checked before anything is counted), checkTriggerState verifies its state
 // once the connection is known, the limiter counts the poll as one call
 // however many pages it reads upstream, and perform polls.
@@ -106,53 +106,40 @@ func newTriggerSet(opts Options, router *connectors.Router) *triggerSet {
 }
 
 // triggerPath tells whether rest (the escaped path below the connector's
-// prefix) is a trigger's route, and returns the path below the version,
-// the version and whether it is on the Graph-compatible base path.
-func triggerPath(rest, defaultVersion string) (path, version string, graph, ok bool) {
-	if strings.HasPrefix(rest, graphPrefix+"/") {
-		graph, rest = true, rest[len(graphPrefix):]
-	}
+// prefix, and below the Graph-compatible prefix) is a trigger's route, and
+// returns the path below the version and the version.
+func triggerPath(rest, defaultVersion string) (path, version string, ok bool) {
 	segs := strings.Split(strings.Trim(rest, "/"), "/")
 	version = defaultVersion
 	if connectors.ValidVersion(segs[0]) {
 		version, segs = segs[0], segs[1:]
 	}
 	if len(segs) == 0 || segs[0] != triggerSegment {
-		return "", "", false, false
+		return "", "", false
 	}
-	return strings.Join(segs, "/"), version, graph, true
+	return strings.Join(segs, "/"), version, true
 }
 
-// route resolves a request to a trigger's poll or, otherwise, to an action.
-func (s *Server) route(c *gin.Context) {
-	rest := strings.TrimPrefix(c.Request.URL.EscapedPath(), "/"+s.opts.Connector.Name())
-	path, version, graph, ok := triggerPath(rest, s.opts.Connector.DefaultVersion())
-	if !ok {
-		s.resolve(c)
-		return
-	}
-	req := &request{query: c.Request.URL.Query()}
-	c.Set(keyRequest, req)
+// buildTrigger resolves a request to a trigger's poll and checks all its
+// input, as build does an action's.
+func (s *Server) buildTrigger(c *gin.Context, req *request, path, version string) error {
 	t := s.triggers.byPath[path]
 	switch {
-	case graph:
-		s.fail(c, connectors.Errorf(connectors.CodeNotFound, "triggers are served on /%s/%s/…, not on the Graph-compatible path", s.opts.Connector.Name(), triggerSegment))
-		return
+	case req.graph:
+		return connectors.Errorf(connectors.CodeNotFound, "triggers are served on /%s/%s/…, not on the Graph-compatible path", s.opts.Connector.Name(), triggerSegment)
 	case t == nil:
-		s.fail(c, connectors.Errorf(connectors.CodeNotFound, "no trigger at this path"))
-		return
+		return connectors.Errorf(connectors.CodeNotFound, "no trigger at this path")
 	case c.Request.Method != http.MethodGet:
 		c.Set(keyAllowed, []string{http.MethodGet})
-		s.fail(c, connectors.Errorf(connectors.CodeMethodNotAllowed, "method %s is not allowed here; allowed: GET", c.Request.Method))
-		return
+		return connectors.Errorf(connectors.CodeMethodNotAllowed, "method %s is not allowed here; allowed: GET", c.Request.Method)
 	}
 	req.call = &connectors.Call{Action: t.action, Format: connectors.FormatNew, Version: version}
 	tc, err := s.buildPoll(c.Request, req.query, t, version)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	req.call.Body = tc
+	return nil
 }
 
 // buildPoll validates a poll's input: its fields (as the list action's),

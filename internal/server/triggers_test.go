@@ -448,7 +448,14 @@ func TestTriggerPath(t *testing.T) {
 		{"", "", "", false, false},
 	}
 	for _, tt := range tests {
-		path, version, graph, ok := triggerPath(tt.rest, "v21.0")
+		rest, graph := tt.rest, false
+		if strings.HasPrefix(rest, graphPrefix+"/") { // as route strips it
+			rest, graph = rest[len(graphPrefix):], true
+		}
+		path, version, ok := triggerPath(rest, "v21.0")
+		if !ok {
+			graph = false
+		}
 		if path != tt.path || version != tt.version || graph != tt.graph || ok != tt.ok {
 			t.Errorf("triggerPath(%q) = %q %q %v %v", tt.rest, path, version, graph, ok)
 		}
