@@ -18,7 +18,7 @@ import (
 )
 
 // request is one action call as the pipeline carries it (under keyRequest).
-// resolve builds and validates all of it before authentication and the
+// route builds and validates all of it before authentication and the
 // limiter, so that bad input costs nothing; authenticate adds the
 // connection; invoke only performs it.
 type request struct {

@@ -162,7 +162,7 @@ func (r *request) format() string {
 	return string(r.call.Format)
 }
 
-// requestOf returns the request's state, nil before resolve.
+// requestOf returns the request's state, nil before route.
 func requestOf(c *gin.Context) *request {
 	if v, ok := c.Get(keyRequest); ok {
 		return v.(*request)

@@ -1,5 +1,5 @@
 // Package server is the gateway's HTTP layer: routes, the action pipeline
-// (resolve → auth → publish slot → limit → invoke → normalize), which also
+// (route → auth → publish slot → limit → invoke → normalize), which also
 // runs polling triggers (triggers.go), the admin API and the operational
 // endpoints.
 package server
