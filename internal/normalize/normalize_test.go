@@ -462,3 +462,22 @@ func TestWritePagedWindowsEndAtNow(t *testing.T) {
 		}
 	}
 }
+
+func TestNextCursor(t *testing.T) {
+	for _, tt := range []struct {
+		paging, cursor string
+		hasNext        bool
+	}{
+		{`{"cursors":{"after":"QUF+/b=="},"next":"https://graph.instagram.com/x?after=QUF%2B%2Fb%3D%3D&access_token=T"}`, "QUF+/b==", true},
+		{`{"cursors":{"after":"QUF+/b=="},"next":"https://graph.instagram.com/x?access_token=T"}`, "QUF+/b==", true}, // from cursors
+		{`{"next":"https://graph.instagram.com/x?after=abc"}`, "abc", true},                                         // from the link
+		{`{"next":"https://graph.instagram.com/x"}`, "", true},                                                      // a next page without a cursor
+		{`{"cursors":{"after":"abc"}}`, "", false},
+		{`null`, "", false}, {``, "", false}, {`"x"`, "", false},
+	} {
+		c, ok := NextCursor(json.RawMessage(tt.paging))
+		if c != tt.cursor || ok != tt.hasNext {
+			t.Errorf("NextCursor(%s) = %q %v", tt.paging, c, ok)
+		}
+	}
+}

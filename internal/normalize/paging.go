@@ -214,6 +214,23 @@ func windowOf(q url.Values) (since, until string, ok bool) {
 
 func unixSeconds(s string) bool { return connectors.ValidUnixTime(s) }
 
+// NextCursor reads Graph paging (the paging object of a page): whether it
+// has a next page, and the cursor of that page, from paging.next's after
+// parameter or paging.cursors.after ("" when none the gateway can carry).
+// It is the one rule for the next cursor, for links and for triggers.
+func NextCursor(paging json.RawMessage) (cursor string, hasNext bool) {
+	p, ok := object(paging)
+	if !ok {
+		return "", false
+	}
+	var next string
+	if json.Unmarshal(p["next"], &next) != nil || next == "" {
+		return "", false
+	}
+	cursors, _ := object(p["cursors"])
+	return cursorOf(linkQuery(next), "after", cursors), true
+}
+
 // cursorOf reads the cursor from an upstream link's query, or from
 // paging.cursors.
 func cursorOf(q url.Values, param string, cursors map[string]json.RawMessage) string {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/normalize"
 )
 
 // Trigger is a polling trigger a connector offers.
@@ -65,17 +66,12 @@ type Lister func(ctx context.Context, after string, limit int) (*Page, error)
 // graphPage is the shape of a Graph API page.
 type graphPage struct {
 	Data   []json.RawMessage `json:"data"`
-	Paging *struct {
-		Cursors struct {
-			After string `json:"after"`
-		} `json:"cursors"`
-		Next string `json:"next"`
-	} `json:"paging"`
+	Paging json.RawMessage   `json:"paging"`
 }
 
 // ParsePage reads a Graph API page ({"data":[…],"paging":{…}}) of the
-// trigger's items. The next page's cursor is paging.cursors.after, when
-// paging.next says there is a next page. An item without a valid ID, or a
+// trigger's items. The next page's cursor is read as paging links read it
+// (normalize.NextCursor), when paging.next says there is a next page. An item without a valid ID, or a
 // cursor the gateway cannot carry, is an upstream error.
 func (t *Trigger) ParsePage(body []byte) (*Page, error) {
 	var gp graphPage
@@ -100,11 +96,11 @@ func (t *Trigger) ParsePage(body []byte) (*Page, error) {
 		}
 		p.Items = append(p.Items, it)
 	}
-	if gp.Paging != nil && gp.Paging.Next != "" && len(p.Items) > 0 {
-		p.After = gp.Paging.Cursors.After
-		if !connectors.ValidCursor(p.After) {
+	if after, hasNext := normalize.NextCursor(gp.Paging); hasNext && len(p.Items) > 0 {
+		if after == "" {
 			return nil, connectors.Errorf(connectors.CodeUpstreamError, "Instagram answered a next page without a cursor the gateway can carry")
 		}
+		p.After = after
 	}
 	return p, nil
 }
