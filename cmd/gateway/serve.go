@@ -60,7 +60,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		AuthFailures:   authFailures,
 		AdminToken:     cfg.AdminToken,
 		PublicURL:      cfg.PublicURL,
-		TrustedProxies: cfg.TrustedProxyPrefixes,
+		TrustedProxies: cfg.TrustedProxies,
 		Logger:         log,
 		Ready:          d.ready,
 		Metrics:        m,

@@ -45,10 +45,8 @@ type Config struct {
 	LogLevel          slog.Level
 
 	// TrustedProxies are the peers whose X-Forwarded-For and
-	// X-Forwarded-Proto are believed (addresses or CIDRs, as given).
-	TrustedProxies []string
-	// TrustedProxyPrefixes are TrustedProxies parsed.
-	TrustedProxyPrefixes []netip.Prefix
+	// X-Forwarded-Proto are believed (an address is a full-length prefix).
+	TrustedProxies []netip.Prefix
 	// PublishConcurrency caps the publishes of one connection in flight at
 	// once, across replicas.
 	PublishConcurrency int
@@ -235,7 +233,7 @@ var variables = []variable{
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
 	{"GATEWAY_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; unset: none", plain, func(c *Config, v string) error {
-		c.TrustedProxies, c.TrustedProxyPrefixes = nil, nil
+		c.TrustedProxies = nil
 		for _, part := range strings.Split(v, ",") {
 			part = strings.TrimSpace(part)
 			if part == "" {
@@ -249,8 +247,7 @@ var variables = []variable{
 				}
 				p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 			}
-			c.TrustedProxies = append(c.TrustedProxies, part)
-			c.TrustedProxyPrefixes = append(c.TrustedProxyPrefixes, p.Masked())
+			c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 		}
 		return nil
 	}},

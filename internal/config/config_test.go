@@ -244,7 +244,7 @@ func TestTrustedProxies(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
-			for _, p := range c.TrustedProxyPrefixes {
+			for _, p := range c.TrustedProxies {
 				got = append(got, p.String())
 			}
 			if !slices.Equal(got, tt.want) || len(c.TrustedProxies) != len(tt.want) {

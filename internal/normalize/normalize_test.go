@@ -470,8 +470,8 @@ func TestNextCursor(t *testing.T) {
 	}{
 		{`{"cursors":{"after":"QUF+/b=="},"next":"https://graph.instagram.com/x?after=QUF%2B%2Fb%3D%3D&access_token=T"}`, "QUF+/b==", true},
 		{`{"cursors":{"after":"QUF+/b=="},"next":"https://graph.instagram.com/x?access_token=T"}`, "QUF+/b==", true}, // from cursors
-		{`{"next":"https://graph.instagram.com/x?after=abc"}`, "abc", true},                                         // from the link
-		{`{"next":"https://graph.instagram.com/x"}`, "", true},                                                      // a next page without a cursor
+		{`{"next":"https://graph.instagram.com/x?after=abc"}`, "abc", true},                                          // from the link
+		{`{"next":"https://graph.instagram.com/x"}`, "", true},                                                       // a next page without a cursor
 		{`{"cursors":{"after":"abc"}}`, "", false},
 		{`null`, "", false}, {``, "", false}, {`"x"`, "", false},
 	} {
