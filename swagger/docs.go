@@ -527,45 +527,45 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "The media posted since the last poll, oldest first",
+                        "description": "The media posted since the last poll, oldest first.",
                         "schema": {
                             "$ref": "#/definitions/instagram.NewMediaAnswer"
                         },
                         "headers": {
                             "Location": {
                                 "type": "string",
-                                "description": "The URL of the next poll: this route with the trigger's new state"
+                                "description": "The URL of the next poll: this route with the trigger's new state."
                             },
                             "Retry-After": {
                                 "type": "integer",
-                                "description": "Seconds to wait before the next poll"
+                                "description": "Seconds to wait before the next poll."
                             }
                         }
                     },
                     "202": {
-                        "description": "Nothing new yet: poll Location again after Retry-After seconds",
+                        "description": "Nothing new yet: poll Location again after Retry-After seconds.",
                         "headers": {
                             "Location": {
                                 "type": "string",
-                                "description": "The URL of the next poll: this route with the trigger's new state"
+                                "description": "The URL of the next poll: this route with the trigger's new state."
                             },
                             "Retry-After": {
                                 "type": "integer",
-                                "description": "Seconds to wait before the next poll"
+                                "description": "Seconds to wait before the next poll."
                             }
                         }
                     },
                     "400": {
-                        "description": "A bad field, or a state the gateway did not give this connection"
+                        "description": "A bad field, or a state the gateway did not give this connection."
                     },
                     "401": {
-                        "description": "A missing or wrong API key, or an expired Instagram token"
+                        "description": "A missing or wrong API key, or an expired Instagram token."
                     },
                     "429": {
-                        "description": "The connection's rate limit is spent"
+                        "description": "The connection's rate limit is spent."
                     },
                     "502": {
-                        "description": "Instagram failed"
+                        "description": "Instagram failed."
                     }
                 },
                 "x-ms-trigger": "batch",
@@ -1930,7 +1930,7 @@ const docTemplate = `{
                 "nextLink": {
                     "description": "The gateway URL of the next page; absent on the last page.",
                     "type": "string",
-                    "x-ms-summary": "Next link"
+                    "x-ms-summary": "Next Link"
                 },
                 "value": {
                     "description": "The comments of this page, the same as the page's own list.",
@@ -1975,14 +1975,14 @@ const docTemplate = `{
                     "description": "Alternative text of an image, at most 1,000 characters.",
                     "type": "string",
                     "maxLength": 1000,
-                    "x-ms-summary": "Alt text",
+                    "x-ms-summary": "Alt Text",
                     "x-ms-visibility": "advanced"
                 },
                 "audio_name": {
                     "description": "The name of a reel's audio, at most 255 characters.",
                     "type": "string",
                     "maxLength": 255,
-                    "x-ms-summary": "Audio name",
+                    "x-ms-summary": "Audio Name",
                     "x-ms-visibility": "advanced"
                 },
                 "caption": {
@@ -1998,7 +1998,7 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/instagram.PublishChild"
                     },
-                    "x-ms-summary": "Carousel items",
+                    "x-ms-summary": "Carousel Items",
                     "x-ms-visibility": "advanced"
                 },
                 "collaborators": {
@@ -2026,7 +2026,7 @@ const docTemplate = `{
                 "is_carousel_item": {
                     "description": "Makes an image or video container a carousel item, to list later in a carousel container's children (Create Media Container only).",
                     "type": "boolean",
-                    "x-ms-summary": "Carousel item",
+                    "x-ms-summary": "Carousel Item",
                     "x-ms-visibility": "advanced"
                 },
                 "location_id": {
@@ -2045,19 +2045,19 @@ const docTemplate = `{
                         "STORIES",
                         "CAROUSEL"
                     ],
-                    "x-ms-summary": "Media type"
+                    "x-ms-summary": "Media Type"
                 },
                 "share_to_feed": {
                     "description": "Whether a reel also appears in the feed (Instagram's default: true).",
                     "type": "boolean",
-                    "x-ms-summary": "Share to feed",
+                    "x-ms-summary": "Share to Feed",
                     "x-ms-visibility": "advanced"
                 },
                 "thumb_offset": {
                     "description": "The frame of a video or reel to use as its thumbnail, in milliseconds from the start.",
                     "type": "integer",
                     "minimum": 0,
-                    "x-ms-summary": "Thumbnail offset",
+                    "x-ms-summary": "Thumbnail Offset",
                     "x-ms-visibility": "advanced"
                 },
                 "user_tags": {
@@ -2066,7 +2066,7 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/instagram.UserTag"
                     },
-                    "x-ms-summary": "User tags",
+                    "x-ms-summary": "User Tags",
                     "x-ms-visibility": "advanced"
                 },
                 "video_url": {
@@ -2141,7 +2141,7 @@ const docTemplate = `{
             ],
             "properties": {
                 "hide": {
-                    "description": "true hides the comment; false shows it again.",
+                    "description": "True hides the comment; false shows it again.",
                     "type": "boolean",
                     "x-ms-summary": "Hide",
                     "x-ms-visibility": "important"
@@ -2331,7 +2331,7 @@ const docTemplate = `{
                 "nextLink": {
                     "description": "Always absent: insights come in one page.",
                     "type": "string",
-                    "x-ms-summary": "Next link"
+                    "x-ms-summary": "Next Link"
                 },
                 "value": {
                     "description": "One entry per metric, the same as the answer's own list.",
@@ -2486,7 +2486,7 @@ const docTemplate = `{
                 "nextLink": {
                     "description": "The gateway URL of the next page; absent on the last page.",
                     "type": "string",
-                    "x-ms-summary": "Next link"
+                    "x-ms-summary": "Next Link"
                 },
                 "value": {
                     "description": "The media of this page, the same as the page's own list.",
@@ -2515,7 +2515,7 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/instagram.Media"
                     },
-                    "x-ms-summary": "New media"
+                    "x-ms-summary": "New Media"
                 }
             }
         },
@@ -2563,7 +2563,7 @@ const docTemplate = `{
                             "$ref": "#/definitions/instagram.PublishResult"
                         }
                     ],
-                    "x-ms-summary": "Published media"
+                    "x-ms-summary": "Published Media"
                 }
             }
         },
@@ -2589,14 +2589,14 @@ const docTemplate = `{
                     "description": "Alternative text of an image, at most 1,000 characters.",
                     "type": "string",
                     "maxLength": 1000,
-                    "x-ms-summary": "Alt text",
+                    "x-ms-summary": "Alt Text",
                     "x-ms-visibility": "advanced"
                 },
                 "audio_name": {
                     "description": "The name of a reel's audio, at most 255 characters.",
                     "type": "string",
                     "maxLength": 255,
-                    "x-ms-summary": "Audio name",
+                    "x-ms-summary": "Audio Name",
                     "x-ms-visibility": "advanced"
                 },
                 "caption": {
@@ -2612,7 +2612,7 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/instagram.PublishChild"
                     },
-                    "x-ms-summary": "Carousel items",
+                    "x-ms-summary": "Carousel Items",
                     "x-ms-visibility": "advanced"
                 },
                 "collaborators": {
@@ -2647,7 +2647,7 @@ const docTemplate = `{
                 "is_carousel_item": {
                     "description": "Makes an image or video container a carousel item, to list later in a carousel container's children (Create Media Container only).",
                     "type": "boolean",
-                    "x-ms-summary": "Carousel item",
+                    "x-ms-summary": "Carousel Item",
                     "x-ms-visibility": "advanced"
                 },
                 "location_id": {
@@ -2666,19 +2666,19 @@ const docTemplate = `{
                         "STORIES",
                         "CAROUSEL"
                     ],
-                    "x-ms-summary": "Media type"
+                    "x-ms-summary": "Media Type"
                 },
                 "share_to_feed": {
                     "description": "Whether a reel also appears in the feed (Instagram's default: true).",
                     "type": "boolean",
-                    "x-ms-summary": "Share to feed",
+                    "x-ms-summary": "Share to Feed",
                     "x-ms-visibility": "advanced"
                 },
                 "thumb_offset": {
                     "description": "The frame of a video or reel to use as its thumbnail, in milliseconds from the start.",
                     "type": "integer",
                     "minimum": 0,
-                    "x-ms-summary": "Thumbnail offset",
+                    "x-ms-summary": "Thumbnail Offset",
                     "x-ms-visibility": "advanced"
                 },
                 "user_tags": {
@@ -2687,7 +2687,7 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/instagram.UserTag"
                     },
-                    "x-ms-summary": "User tags",
+                    "x-ms-summary": "User Tags",
                     "x-ms-visibility": "advanced"
                 },
                 "video_url": {
@@ -2737,7 +2737,7 @@ const docTemplate = `{
                             "$ref": "#/definitions/instagram.PublishingLimitList"
                         }
                     ],
-                    "x-ms-summary": "Publishing limit"
+                    "x-ms-summary": "Publishing Limit"
                 }
             }
         },
@@ -2841,7 +2841,7 @@ const docTemplate = `{
                 "comment_enabled": {
                     "description": "Whether people may comment on the media.",
                     "type": "boolean",
-                    "x-ms-summary": "Comments enabled",
+                    "x-ms-summary": "Comments Enabled",
                     "x-ms-visibility": "important"
                 }
             }

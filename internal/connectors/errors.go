@@ -33,11 +33,11 @@ const (
 // passes on to callers. It never holds a token.
 type UpstreamDetail struct {
 	// The Graph API error code (190, 100, 4, …).
-	Code int `json:"code" extensions:"x-ms-summary=Instagram code"`
+	Code int `json:"code" extensions:"x-ms-summary=Instagram Code"`
 	// The Graph API error type (OAuthException, …).
-	Type string `json:"type,omitempty" extensions:"x-ms-summary=Instagram type"`
+	Type string `json:"type,omitempty" extensions:"x-ms-summary=Instagram Type"`
 	// The Graph API error subcode.
-	ErrorSubcode int `json:"error_subcode,omitempty" extensions:"x-ms-summary=Instagram subcode"`
+	ErrorSubcode int `json:"error_subcode,omitempty" extensions:"x-ms-summary=Instagram Subcode"`
 	// Instagram's trace ID, for Meta's support.
 	FBTraceID string `json:"fbtrace_id,omitempty" extensions:"x-ms-summary=Trace ID"`
 }

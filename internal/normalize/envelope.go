@@ -25,7 +25,7 @@ type ErrorBody struct {
 	// The gateway's error code, for a program.
 	Code string `json:"code" extensions:"x-ms-summary=Code" example:"BAD_REQUEST"`
 	// Instagram's error, when Instagram caused it.
-	Upstream *connectors.UpstreamDetail `json:"upstream,omitempty" extensions:"x-ms-summary=Instagram error"`
+	Upstream *connectors.UpstreamDetail `json:"upstream,omitempty" extensions:"x-ms-summary=Instagram Error"`
 }
 
 // ErrorData holds the error object.

@@ -28,19 +28,19 @@ type MediaPage struct {
 	// The media of this page, the same as the page's own list.
 	Value []Media `json:"value" extensions:"x-ms-summary=Media"`
 	// The gateway URL of the next page; absent on the last page.
-	NextLink string `json:"nextLink,omitempty" extensions:"x-ms-summary=Next link"`
+	NextLink string `json:"nextLink,omitempty" extensions:"x-ms-summary=Next Link"`
 }
 
 // PublishAnswer is the answer of Publish.
 type PublishAnswer struct {
 	// The published media.
-	Data PublishResult `json:"data" extensions:"x-ms-summary=Published media"`
+	Data PublishResult `json:"data" extensions:"x-ms-summary=Published Media"`
 }
 
 // PublishingLimitAnswer is the answer of Get Content Publishing Limit.
 type PublishingLimitAnswer struct {
 	// The quota and its use.
-	Data PublishingLimitList `json:"data" extensions:"x-ms-summary=Publishing limit"`
+	Data PublishingLimitList `json:"data" extensions:"x-ms-summary=Publishing Limit"`
 }
 
 // CommentAnswer is the answer of Get Comment Details.
@@ -58,7 +58,7 @@ type CommentPage struct {
 	// The comments of this page, the same as the page's own list.
 	Value []Comment `json:"value" extensions:"x-ms-summary=Comments"`
 	// The gateway URL of the next page; absent on the last page.
-	NextLink string `json:"nextLink,omitempty" extensions:"x-ms-summary=Next link"`
+	NextLink string `json:"nextLink,omitempty" extensions:"x-ms-summary=Next Link"`
 }
 
 // ContainerStatusAnswer is the answer of Get Container Status.
@@ -77,7 +77,7 @@ type InsightsAnswer struct {
 	// One entry per metric, the same as the answer's own list.
 	Value []Insight `json:"value" extensions:"x-ms-summary=Metrics"`
 	// Always absent: insights come in one page.
-	NextLink string `json:"nextLink,omitempty" extensions:"x-ms-summary=Next link"`
+	NextLink string `json:"nextLink,omitempty" extensions:"x-ms-summary=Next Link"`
 }
 
 // IDAnswer is the answer of an action that creates an object: Create Media

@@ -15,12 +15,12 @@ const MaxMessage = 2200
 // UpdateMediaRequest is the body of Update Media.
 type UpdateMediaRequest struct {
 	// Whether people may comment on the media.
-	CommentEnabled *bool `json:"comment_enabled" binding:"required" extensions:"x-ms-summary=Comments enabled,x-ms-visibility=important"`
+	CommentEnabled *bool `json:"comment_enabled" binding:"required" extensions:"x-ms-summary=Comments Enabled,x-ms-visibility=important"`
 }
 
 // HideCommentRequest is the body of Hide Comment.
 type HideCommentRequest struct {
-	// true hides the comment; false shows it again.
+	// True hides the comment; false shows it again.
 	Hide *bool `json:"hide" binding:"required" extensions:"x-ms-summary=Hide,x-ms-visibility=important"`
 }
 

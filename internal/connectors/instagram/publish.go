@@ -44,29 +44,29 @@ type ContainerRequest struct {
 	// Public URL of a video (MP4 or MOV).
 	VideoURL string `json:"video_url,omitempty" extensions:"x-ms-summary=Video URL"`
 	// IMAGE, VIDEO, REELS, STORIES or CAROUSEL. Default: IMAGE for an image, REELS for a video (VIDEO for a carousel item), CAROUSEL with children.
-	MediaType string `json:"media_type,omitempty" enums:"IMAGE,VIDEO,REELS,STORIES,CAROUSEL" extensions:"x-ms-summary=Media type"`
+	MediaType string `json:"media_type,omitempty" enums:"IMAGE,VIDEO,REELS,STORIES,CAROUSEL" extensions:"x-ms-summary=Media Type"`
 	// The caption, at most 2,200 characters.
 	Caption string `json:"caption,omitempty" extensions:"x-ms-summary=Caption,x-ms-visibility=important" maxLength:"2200"`
 	// Alternative text of an image, at most 1,000 characters.
-	AltText string `json:"alt_text,omitempty" extensions:"x-ms-summary=Alt text,x-ms-visibility=advanced" maxLength:"1000"`
+	AltText string `json:"alt_text,omitempty" extensions:"x-ms-summary=Alt Text,x-ms-visibility=advanced" maxLength:"1000"`
 	// The items of a carousel: 2 to 10 images or videos.
-	Children []PublishChild `json:"children,omitempty" extensions:"x-ms-summary=Carousel items,x-ms-visibility=advanced" minItems:"2" maxItems:"10"`
+	Children []PublishChild `json:"children,omitempty" extensions:"x-ms-summary=Carousel Items,x-ms-visibility=advanced" minItems:"2" maxItems:"10"`
 	// ID of a location (a Facebook Page with a location) to tag, digits only.
 	LocationID string `json:"location_id,omitempty" extensions:"x-ms-summary=Location ID,x-ms-visibility=advanced"`
 	// Public accounts to tag: up to 20; on an image, each at x and y (0 to 1 from the top left).
-	UserTags []UserTag `json:"user_tags,omitempty" extensions:"x-ms-summary=User tags,x-ms-visibility=advanced" maxItems:"20"`
+	UserTags []UserTag `json:"user_tags,omitempty" extensions:"x-ms-summary=User Tags,x-ms-visibility=advanced" maxItems:"20"`
 	// Usernames of up to 3 accounts invited as collaborators (not on stories).
 	Collaborators []string `json:"collaborators,omitempty" extensions:"x-ms-summary=Collaborators,x-ms-visibility=advanced" maxItems:"3"`
 	// Public URL of a reel's cover image.
 	CoverURL string `json:"cover_url,omitempty" extensions:"x-ms-summary=Cover URL,x-ms-visibility=advanced"`
 	// The frame of a video or reel to use as its thumbnail, in milliseconds from the start.
-	ThumbOffset *int `json:"thumb_offset,omitempty" extensions:"x-ms-summary=Thumbnail offset,x-ms-visibility=advanced" minimum:"0"`
+	ThumbOffset *int `json:"thumb_offset,omitempty" extensions:"x-ms-summary=Thumbnail Offset,x-ms-visibility=advanced" minimum:"0"`
 	// Whether a reel also appears in the feed (Instagram's default: true).
-	ShareToFeed *bool `json:"share_to_feed,omitempty" extensions:"x-ms-summary=Share to feed,x-ms-visibility=advanced"`
+	ShareToFeed *bool `json:"share_to_feed,omitempty" extensions:"x-ms-summary=Share to Feed,x-ms-visibility=advanced"`
 	// The name of a reel's audio, at most 255 characters.
-	AudioName string `json:"audio_name,omitempty" extensions:"x-ms-summary=Audio name,x-ms-visibility=advanced" maxLength:"255"`
+	AudioName string `json:"audio_name,omitempty" extensions:"x-ms-summary=Audio Name,x-ms-visibility=advanced" maxLength:"255"`
 	// Makes an image or video container a carousel item, to list later in a carousel container's children (Create Media Container only).
-	IsCarouselItem bool `json:"is_carousel_item,omitempty" extensions:"x-ms-summary=Carousel item,x-ms-visibility=advanced"`
+	IsCarouselItem bool `json:"is_carousel_item,omitempty" extensions:"x-ms-summary=Carousel Item,x-ms-visibility=advanced"`
 }
 
 // PublishRequest is the body of Publish: creation_id alone, or what Create

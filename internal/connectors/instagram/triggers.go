@@ -36,7 +36,7 @@ var _ triggers.Source = (*Connector)(nil)
 // same list in data, the gateway's envelope.
 type NewMediaAnswer struct {
 	// The new media, oldest first.
-	Value []Media `json:"value" extensions:"x-ms-summary=New media"`
+	Value []Media `json:"value" extensions:"x-ms-summary=New Media"`
 	// The same media, oldest first.
 	Data []Media `json:"data" extensions:"x-ms-summary=Data"`
 }
@@ -50,14 +50,14 @@ type NewMediaAnswer struct {
 //	@Produce			json
 //	@Param				fields	query		string			false	"Comma-separated fields of each media: id, caption, comments_count, is_comment_enabled, is_shared_to_feed, like_count, media_product_type, media_type, media_url, owner, permalink, shortcode, thumbnail_url, timestamp, username, alt_text. id and timestamp always come."	extensions(x-ms-summary=Fields,x-ms-visibility=advanced)
 //	@Param				state	query		string			false	"The trigger's state: the gateway sets it in Location; leave it empty."																																							extensions(x-ms-summary=State,x-ms-visibility=internal)
-//	@Success			200		{object}	NewMediaAnswer	"The media posted since the last poll, oldest first"
-//	@Success			202		"Nothing new yet: poll Location again after Retry-After seconds"
-//	@Header				200,202	{string}		Location	"The URL of the next poll: this route with the trigger's new state"
-//	@Header				200,202	{integer}		Retry-After	"Seconds to wait before the next poll"
-//	@Failure			400		"A bad field, or a state the gateway did not give this connection"
-//	@Failure			401		"A missing or wrong API key, or an expired Instagram token"
-//	@Failure			429		"The connection's rate limit is spent"
-//	@Failure			502		"Instagram failed"
+//	@Success			200		{object}	NewMediaAnswer	"The media posted since the last poll, oldest first."
+//	@Success			202		"Nothing new yet: poll Location again after Retry-After seconds."
+//	@Header				200,202	{string}		Location	"The URL of the next poll: this route with the trigger's new state."
+//	@Header				200,202	{integer}		Retry-After	"Seconds to wait before the next poll."
+//	@Failure			400		"A bad field, or a state the gateway did not give this connection."
+//	@Failure			401		"A missing or wrong API key, or an expired Instagram token."
+//	@Failure			429		"The connection's rate limit is spent."
+//	@Failure			502		"Instagram failed."
 //	@Security			apiKey
 //	@x-ms-trigger		"batch"
 //	@x-ms-trigger-hint	"To see it work now, post a photo on the connected Instagram account."
