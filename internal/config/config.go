@@ -53,6 +53,15 @@ type Config struct {
 	// AuthFailureLimit caps failed authentications per client address.
 	AuthFailureLimit limiter.Rate
 
+	// InstagramAppSecret, when set, exchanges the short-lived tokens given
+	// to create and set-token for long-lived ones.
+	InstagramAppSecret string
+	// TokenMinAge, TokenRefreshBefore and TokenCheckInterval say when
+	// tokens are refreshed (contract §8).
+	TokenMinAge        time.Duration
+	TokenRefreshBefore time.Duration
+	TokenCheckInterval time.Duration
+
 	UpstreamTimeout       time.Duration
 	UpstreamDialTimeout   time.Duration
 	UpstreamTLSTimeout    time.Duration
@@ -260,6 +269,16 @@ var variables = []variable{
 		return nil
 	}},
 	{"GATEWAY_AUTH_FAILURE_LIMIT", "auth-failure-limit", "30-M", "failed authentications allowed per client address, in GATEWAY_RATE_LIMIT's format", plain, rate(func(c *Config) *limiter.Rate { return &c.AuthFailureLimit })},
+	{"GATEWAY_INSTAGRAM_APP_SECRET", "instagram-app-secret", "", "the Instagram app's secret: short-lived tokens given to create and set-token are exchanged for long-lived ones", secret, func(c *Config, v string) error {
+		if strings.IndexFunc(v, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+			return errors.New("must be printable ASCII without spaces")
+		}
+		c.InstagramAppSecret = v
+		return nil
+	}},
+	durationIn("GATEWAY_TOKEN_MIN_AGE", "token-min-age", "24h", "Instagram refreshes only tokens at least this old", time.Second, 30*24*time.Hour, func(c *Config) *time.Duration { return &c.TokenMinAge }),
+	durationIn("GATEWAY_TOKEN_REFRESH_BEFORE", "token-refresh-before", "720h", "refresh a token once it expires within this", time.Second, 59*24*time.Hour, func(c *Config) *time.Duration { return &c.TokenRefreshBefore }),
+	durationIn("GATEWAY_TOKEN_CHECK_INTERVAL", "token-check-interval", "1h", "how often the gateway looks for tokens to refresh", 100*time.Millisecond, 24*time.Hour, func(c *Config) *time.Duration { return &c.TokenCheckInterval }),
 	duration("GATEWAY_UPSTREAM_TIMEOUT", "upstream-timeout", "30s", "longest upstream call, body included", func(c *Config) *time.Duration { return &c.UpstreamTimeout }),
 	duration("GATEWAY_UPSTREAM_DIAL_TIMEOUT", "upstream-dial-timeout", "5s", "longest TCP connect to upstream", func(c *Config) *time.Duration { return &c.UpstreamDialTimeout }),
 	duration("GATEWAY_UPSTREAM_TLS_TIMEOUT", "upstream-tls-timeout", "5s", "longest TLS handshake with upstream", func(c *Config) *time.Duration { return &c.UpstreamTLSTimeout }),
@@ -307,6 +326,31 @@ func duration(env, flag, def, usage string, field func(*Config) *time.Duration) 
 		*field(c) = d
 		return nil
 	}}
+}
+
+// durationIn is a variable holding a duration from lo to hi.
+func durationIn(env, flag, def, usage string, lo, hi time.Duration, field func(*Config) *time.Duration) variable {
+	return variable{env, flag, def, usage, plain, func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < lo || d > hi {
+			return fmt.Errorf("must be a duration from %s to %s, for example %s", short(lo), short(hi), def)
+		}
+		*field(c) = d
+		return nil
+	}}
+}
+
+// short writes d without zero minutes and seconds (24h, not 24h0m0s).
+func short(d time.Duration) string {
+	s := d.String()
+	s, _ = strings.CutSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	if s == "" || strings.HasSuffix(s, "h") || strings.HasSuffix(s, "m") || strings.HasSuffix(s, "s") {
+		return s
+	}
+	return d.String()
 }
 
 // Error is a configuration error: one line naming the variable.

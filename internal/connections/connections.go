@@ -26,12 +26,14 @@ type Service struct {
 	Store     store.Store
 	Sealer    *secret.Sealer
 	Connector connectors.Connector
-	Now       func() time.Time
+	// Policy says when tokens are refreshed.
+	Policy Policy
+	Now    func() time.Time
 }
 
-// New returns a service.
+// New returns a service with the default refresh policy.
 func New(st store.Store, sealer *secret.Sealer, c connectors.Connector) *Service {
-	return &Service{Store: st, Sealer: sealer, Connector: c, Now: time.Now}
+	return &Service{Store: st, Sealer: sealer, Connector: c, Policy: DefaultPolicy, Now: time.Now}
 }
 
 func validToken(t string) error {
@@ -58,7 +60,10 @@ func validName(n string) error {
 }
 
 // Create checks token upstream and stores a new connection. The answer holds
-// the API key, shown this once. A token upstream rejects stores nothing.
+// the API key, shown this once. A token upstream rejects stores nothing. A
+// short-lived token is exchanged for a long-lived one first, when the
+// connector can (its app secret is configured); the connection is put on
+// the refresh schedule.
 func (s *Service) Create(ctx context.Context, token, name string) (connectors.ConnectionView, error) {
 	if err := validToken(token); err != nil {
 		return connectors.ConnectionView{}, err
@@ -67,10 +72,11 @@ func (s *Service) Create(ctx context.Context, token, name string) (connectors.Co
 	if err := validName(name); err != nil {
 		return connectors.ConnectionView{}, err
 	}
-	who, err := s.identify(ctx, token)
+	grant, who, err := s.obtain(ctx, token)
 	if err != nil {
 		return connectors.ConnectionView{}, err
 	}
+	token = grant.Token
 	id, err := secret.NewID()
 	if err != nil {
 		return connectors.ConnectionView{}, err
@@ -83,9 +89,16 @@ func (s *Service) Create(ctx context.Context, token, name string) (connectors.Co
 	if err != nil {
 		return connectors.ConnectionView{}, err
 	}
+	now := s.Now().UTC().Truncate(time.Millisecond)
 	c := &connectors.Connection{
 		ID: id, Name: name, InstagramUserID: who.UserID, Username: who.Username,
-		CreatedAt: s.Now().UTC().Truncate(time.Millisecond), KeyHash: s.Sealer.KeyHash(id, key), EncryptedToken: sealed,
+		CreatedAt: now, KeyHash: s.Sealer.KeyHash(id, key), EncryptedToken: sealed,
+		Lifecycle: s.Policy.fresh(now, grant),
+	}
+	// Scheduled first: an entry without its record is dropped by the
+	// sweep, a record without its entry would never be refreshed.
+	if err := s.Store.ScheduleNoLater(ctx, id, c.RefreshDueAt); err != nil {
+		return connectors.ConnectionView{}, err
 	}
 	if err := s.Store.Create(ctx, c); err != nil {
 		return connectors.ConnectionView{}, err
@@ -95,21 +108,33 @@ func (s *Service) Create(ctx context.Context, token, name string) (connectors.Co
 	return v, nil
 }
 
-// identify asks upstream whose token this is. A token upstream rejects is
-// the caller's mistake: BAD_REQUEST, with upstream's detail.
-func (s *Service) identify(ctx context.Context, token string) (connectors.Identity, error) {
-	who, err := s.Connector.Identify(ctx, token)
+// obtain turns the token an admin gives into the one to store (exchanged
+// for a long-lived one when the connector can) and asks upstream whose it
+// is. A token upstream rejects is the caller's mistake: BAD_REQUEST, with
+// upstream's detail.
+func (s *Service) obtain(ctx context.Context, token string) (connectors.Grant, connectors.Identity, error) {
+	grant, err := s.Connector.LongLived(ctx, token)
 	if err != nil {
-		var e *connectors.Error
-		if errors.As(err, &e) && (e.Code == connectors.CodeUpstreamTokenInvalid || e.Code == connectors.CodeBadRequest || e.Code == connectors.CodeForbidden || e.Code == connectors.CodeNotFound) {
-			return who, &connectors.Error{
-				Code: connectors.CodeBadRequest, Message: "Instagram rejected the access token: " + strings.TrimPrefix(e.Message, "Instagram: "),
-				Upstream: e.Upstream, Err: e,
-			}
-		}
-		return who, err
+		return grant, connectors.Identity{}, rejected(err)
 	}
-	return who, nil
+	who, err := s.Connector.Identify(ctx, grant.Token)
+	if err != nil {
+		return grant, who, rejected(err)
+	}
+	return grant, who, nil
+}
+
+// rejected returns err, upstream's answer about a token an admin gave, as
+// the admin's mistake (BAD_REQUEST) when upstream rejected the token.
+func rejected(err error) error {
+	var e *connectors.Error
+	if errors.As(err, &e) && (e.Code == connectors.CodeUpstreamTokenInvalid || e.Code == connectors.CodeBadRequest || e.Code == connectors.CodeForbidden || e.Code == connectors.CodeNotFound) {
+		return &connectors.Error{
+			Code: connectors.CodeBadRequest, Message: "Instagram rejected the access token: " + strings.TrimPrefix(e.Message, "Instagram: "),
+			Upstream: e.Upstream, Err: e,
+		}
+	}
+	return err
 }
 
 // SetToken replaces the upstream token of connection id with token, checked
@@ -117,7 +142,8 @@ func (s *Service) identify(ctx context.Context, token string) (connectors.Identi
 // connection keeps its ID, API key, name and creation time; its username
 // follows Instagram's. A token upstream rejects, or one of another user,
 // changes nothing. The connection becomes active again, its last error
-// cleared.
+// cleared, its refresh scheduled for the new token (exchanged for a
+// long-lived one first, as in Create).
 //
 // A connection stored before v2 whose key still has its legacy hash is
 // refused: Authenticate accepts that hash only beside a legacy-sealed
@@ -135,7 +161,7 @@ func (s *Service) SetToken(ctx context.Context, id, token string) (connectors.Co
 		return connectors.ConnectionView{}, connectors.Errorf(connectors.CodeConflict,
 			"connection %s was stored by an older gateway and its API key is not upgraded yet: call the API once with its key, or rotate its key, then replace its token", id)
 	}
-	who, err := s.identify(ctx, token)
+	grant, who, err := s.obtain(ctx, token)
 	if err != nil {
 		return connectors.ConnectionView{}, err
 	}
@@ -143,11 +169,18 @@ func (s *Service) SetToken(ctx context.Context, id, token string) (connectors.Co
 		return connectors.ConnectionView{}, connectors.Errorf(connectors.CodeConflict,
 			"this token belongs to Instagram user %s, not to the connection's user %s; create a new connection for it", who.UserID, c.InstagramUserID)
 	}
-	sealed, err := s.Sealer.Seal(id, token)
+	sealed, err := s.Sealer.Seal(id, grant.Token)
 	if err != nil {
 		return connectors.ConnectionView{}, err
 	}
-	if err := s.Store.SetToken(ctx, id, who.UserID, sealed, who.Username); err != nil {
+	life := s.Policy.fresh(s.Now().UTC().Truncate(time.Millisecond), grant)
+	if err := s.Store.ScheduleNoLater(ctx, id, life.RefreshDueAt); err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	if err := s.Store.SetToken(ctx, id, who.UserID, sealed, who.Username, life); err != nil {
+		return connectors.ConnectionView{}, err
+	}
+	if err := s.Store.Schedule(ctx, id, life.RefreshDueAt); err != nil {
 		return connectors.ConnectionView{}, err
 	}
 	return s.Get(ctx, id)
@@ -312,12 +345,18 @@ func NeedsNewToken(id string) string {
 func (s *Service) TokenRejected(ctx context.Context, c *connectors.Connection, e *connectors.Error) (answer, storeErr error) {
 	out := *e
 	out.Message = strings.TrimSuffix(e.Message, ".") + "; " + NeedsNewToken(c.ID)
-	last := &connectors.LastError{Code: e.Code, Message: e.Message, At: s.Now().UTC().Truncate(time.Millisecond)}
-	err := s.Store.SetStatus(ctx, c.ID, c.EncryptedToken, connectors.StatusReauthorize, last)
-	if errors.Is(err, store.ErrTokenConflict) {
-		err = nil // a newer token is not the one rejected
+	life := c.Lifecycle
+	life.Status = connectors.StatusReauthorize
+	life.LastError = &connectors.LastError{Code: e.Code, Message: e.Message, At: s.Now().UTC().Truncate(time.Millisecond)}
+	life.RefreshDueAt, life.RefreshFailures = time.Time{}, 0
+	err := s.Store.SetLifecycle(ctx, c.ID, c.EncryptedToken, life, nil)
+	switch {
+	case errors.Is(err, store.ErrTokenConflict), errors.Is(err, connectors.ErrNotFound):
+		return &out, nil // a newer token is not the one rejected
+	case err != nil:
+		return &out, err
 	}
-	return &out, err
+	return &out, s.Store.Unschedule(ctx, c.ID)
 }
 
 // CountByStatus returns how many connections are in each status, every

@@ -126,6 +126,7 @@ func TestStoreWriteCannotTakeOver(t *testing.T) {
 			{"legacy SHA-256 of the attacker's key", func() *connectors.Connection {
 				c := *victim
 				c.KeyHash = secret.LegacyKeyHash(attackerKey)
+				c.Lifecycle = connectors.Lifecycle{} // a legacy record holds none
 				return &c
 			}, attackerKey},
 			{"keyed hash under another encryption key", func() *connectors.Connection {

@@ -89,10 +89,10 @@ func TestTokenRejected(t *testing.T) {
 	})
 }
 
-// failingStatus is a store whose status writes fail.
+// failingStatus is a store whose lifecycle writes fail.
 type failingStatus struct{ store.Store }
 
-func (failingStatus) SetStatus(context.Context, string, []byte, connectors.Status, *connectors.LastError) error {
+func (failingStatus) SetLifecycle(context.Context, string, []byte, connectors.Lifecycle, []byte) error {
 	return connectors.Errorf(connectors.CodeUnavailable, "connection store unavailable")
 }
 

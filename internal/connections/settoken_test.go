@@ -168,7 +168,7 @@ func TestSetTokenRefreshesUsername(t *testing.T) {
 // the service's read and its write.
 type racingRename struct{ store.Store }
 
-func (r racingRename) SetToken(ctx context.Context, id, userID string, sealed []byte, username string) error {
+func (r racingRename) SetToken(ctx context.Context, id, userID string, sealed []byte, username string, life connectors.Lifecycle) error {
 	c, err := r.Store.Get(ctx, id)
 	if err != nil {
 		return err
@@ -180,7 +180,7 @@ func (r racingRename) SetToken(ctx context.Context, id, userID string, sealed []
 	if err := r.Store.Create(ctx, c); err != nil {
 		return err
 	}
-	return r.Store.SetToken(ctx, id, userID, sealed, username)
+	return r.Store.SetToken(ctx, id, userID, sealed, username, life)
 }
 
 // A connection that changed between the check and the write is not

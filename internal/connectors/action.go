@@ -195,4 +195,20 @@ type Connector interface {
 	Invoke(ctx context.Context, call *Call) (*Response, error)
 	// Identify checks a token upstream and tells whose it is.
 	Identify(ctx context.Context, token string) (Identity, error)
+	// RefreshToken asks upstream for a new long-lived token in place of
+	// token (which stays valid until its own expiry).
+	RefreshToken(ctx context.Context, token string) (Grant, error)
+	// LongLived returns the long-lived token to store for token: with the
+	// connector's app secret configured, a short-lived token exchanged for
+	// a long-lived one; otherwise (no secret, or a token upstream does not
+	// exchange because it is long-lived already) token itself, its
+	// lifetime unknown. A token upstream rejects is an error.
+	LongLived(ctx context.Context, token string) (Grant, error)
+}
+
+// Grant is an upstream token with its lifetime as upstream stated it.
+type Grant struct {
+	Token string
+	// ExpiresIn is zero when unknown.
+	ExpiresIn time.Duration
 }

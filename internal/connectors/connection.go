@@ -33,6 +33,30 @@ type LastError struct {
 	At      time.Time `json:"at"`
 }
 
+// Lifecycle is what the gateway knows of a connection's token (contract
+// §8), written as one: a change of status, of token times or of the refresh
+// schedule replaces it whole.
+type Lifecycle struct {
+	// Status is empty for StatusActive.
+	Status    Status     `json:"status,omitempty"`
+	LastError *LastError `json:"last_error,omitempty"`
+	// TokenExpiresAt and TokenRefreshedAt are zero when unknown.
+	TokenExpiresAt   time.Time `json:"token_expires_at,omitzero"`
+	TokenRefreshedAt time.Time `json:"token_refreshed_at,omitzero"`
+	// RefreshDueAt is when the token is next refreshed (or a failed
+	// refresh retried); zero when it is not (StatusReauthorize, or a
+	// record older than refreshing).
+	RefreshDueAt time.Time `json:"refresh_due_at,omitzero"`
+	// RefreshFailures counts the refreshes failed in a row.
+	RefreshFailures int `json:"refresh_failures,omitempty"`
+}
+
+// Empty tells whether l holds nothing: active, no last error, no times.
+func (l *Lifecycle) Empty() bool {
+	return (l.Status == "" || l.Status == StatusActive) && l.LastError == nil && l.TokenExpiresAt.IsZero() &&
+		l.TokenRefreshedAt.IsZero() && l.RefreshDueAt.IsZero() && l.RefreshFailures == 0
+}
+
 // Connection is one Instagram user's stored credentials. The upstream token is
 // held only sealed (EncryptedToken); the API key only as its hash (KeyHash).
 type Connection struct {
@@ -43,12 +67,7 @@ type Connection struct {
 	CreatedAt       time.Time `json:"created_at"`
 	KeyHash         string    `json:"key_hash"`
 	EncryptedToken  []byte    `json:"encrypted_token"`
-	// Status is empty for StatusActive.
-	Status    Status     `json:"status,omitempty"`
-	LastError *LastError `json:"last_error,omitempty"`
-	// TokenExpiresAt and TokenRefreshedAt are zero when unknown.
-	TokenExpiresAt   time.Time `json:"token_expires_at,omitzero"`
-	TokenRefreshedAt time.Time `json:"token_refreshed_at,omitzero"`
+	Lifecycle
 	// CooldownUntil is set by lookups: until then upstream throttles this
 	// connection and the gateway does not call it. Not persisted with the
 	// record.
@@ -75,6 +94,9 @@ type ConnectionView struct {
 	// TokenExpiresAt and TokenRefreshedAt are omitted when unknown.
 	TokenExpiresAt   *time.Time `json:"token_expires_at,omitempty"`
 	TokenRefreshedAt *time.Time `json:"token_refreshed_at,omitempty"`
+	// TokenRefreshDueAt is when the gateway next refreshes the token (or
+	// retries a failed refresh); omitted when it will not.
+	TokenRefreshDueAt *time.Time `json:"token_refresh_due_at,omitempty"`
 	// APIKey is set only in the answer that creates or rotates a key.
 	APIKey string `json:"api_key,omitempty"`
 }
@@ -91,6 +113,7 @@ func (c *Connection) View() ConnectionView {
 		TokenExpiresAt:  timeOrNil(c.TokenExpiresAt),
 	}
 	v.TokenRefreshedAt = timeOrNil(c.TokenRefreshedAt)
+	v.TokenRefreshDueAt = timeOrNil(c.RefreshDueAt)
 	if c.LastError != nil {
 		e := *c.LastError
 		v.LastError = &e

@@ -6,9 +6,14 @@
 // (message, type, code, error_subcode, fbtrace_id), cursor paging whose next
 // and previous URLs embed the access token, the X-App-Usage and
 // X-Business-Use-Case-Usage headers and throttling codes, the two-step
-// publishing flow with its container state machine, and
-// refresh_access_token. One user's objects are invisible to another's token:
-// another user's ID, or a deleted object's, answers code 100, subcode 33.
+// publishing flow with its container state machine, and the token
+// endpoints: GET /access_token (grant_type=ig_exchange_token: a short-lived
+// token, 1 hour, exchanged for a long-lived one, 60 days, given the app
+// secret in client_secret; see AppSecret) and GET /refresh_access_token
+// (grant_type=ig_refresh_token: a long-lived token at least 24 hours old
+// refreshed for another 60 days). One user's objects are invisible to
+// another's token: another user's ID, or a deleted object's, answers code
+// 100, subcode 33.
 //
 // Every route takes an optional /vNN.N/ prefix, and the token as an
 // access_token parameter or an Authorization header. The catalog:
@@ -120,13 +125,26 @@ type Container struct {
 
 type token struct {
 	userID string
-	// issued is when the token was issued (or, for a refreshed token, when
-	// the refresh answered it); it expires TokenLifetime later.
+	// issued is when the token was issued (or, for a refreshed or
+	// exchanged token, when the refresh or the exchange answered it); it
+	// expires lifetime() later.
 	issued time.Time
+	// short marks a short-lived token (IssueShortToken): it lives
+	// ShortTokenLifetime, cannot be refreshed, and is what GET
+	// /access_token exchanges for a long-lived one.
+	short bool
 	// expiredAt is set by ExpireToken: the token is expired from then on,
 	// whatever the clock says.
 	expiredAt time.Time
 	revoked   bool
+}
+
+// lifetime is how long t lives after issued.
+func (t *token) lifetime() time.Duration {
+	if t.short {
+		return ShortTokenLifetime
+	}
+	return TokenLifetime
 }
 
 // expiry is when t stops working.
@@ -134,12 +152,12 @@ func (t *token) expiry() time.Time {
 	if !t.expiredAt.IsZero() {
 		return t.expiredAt
 	}
-	return t.issued.Add(TokenLifetime)
+	return t.issued.Add(t.lifetime())
 }
 
 // expiredBy reports whether t is expired at now.
 func (t *token) expiredBy(now time.Time) bool {
-	return !t.expiredAt.IsZero() || !now.Before(t.issued.Add(TokenLifetime))
+	return !t.expiredAt.IsZero() || !now.Before(t.issued.Add(t.lifetime()))
 }
 
 type throttle struct {
@@ -157,6 +175,11 @@ type Server struct {
 	// UsageBudget is how many calls a user may make in an hour before the
 	// usage headers read 100% (the percentages are calls / budget).
 	UsageBudget int
+	// AppSecret is the Instagram app's secret: GET /access_token exchanges
+	// a short-lived token only when its client_secret equals it. Empty (the
+	// sandbox) refuses every exchange with code 101. Set it before serving,
+	// or with SetAppSecret while the fake serves.
+	AppSecret string
 
 	mu         sync.Mutex
 	users      map[string]*User
@@ -169,6 +192,7 @@ type Server struct {
 	callsHour  time.Time
 	published  map[string]int // user ID -> posts published
 	refreshes  map[string]int // user ID -> successful token refreshes
+	exchanges  map[string]int // user ID -> successful short-lived token exchanges
 	comments   map[string]*comment
 	// topComments holds each media's top-level comment IDs, newest first.
 	topComments map[string][]string
@@ -206,6 +230,7 @@ func New() *Server {
 		calls:          map[string]int{},
 		published:      map[string]int{},
 		refreshes:      map[string]int{},
+		exchanges:      map[string]int{},
 		comments:       map[string]*comment{},
 		topComments:    map[string][]string{},
 		stories:        map[string][]string{},
@@ -226,6 +251,13 @@ func (s *Server) SetUsageBudget(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.UsageBudget = n
+}
+
+// SetAppSecret changes AppSecret while the fake serves.
+func (s *Server) SetAppSecret(secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.AppSecret = secret
 }
 
 // Requests is the number of requests the fake has received.
@@ -260,6 +292,16 @@ func (s *Server) IssueToken(userID, tok string, issued time.Time) {
 	s.tokens[tok] = &token{userID: userID, issued: issued}
 }
 
+// IssueShortToken adds (or replaces) a short-lived token of an existing
+// user, as the OAuth code exchange answers it, issued at the given time: it
+// expires ShortTokenLifetime later, cannot be refreshed, and GET
+// /access_token exchanges it for a long-lived token.
+func (s *Server) IssueShortToken(userID, tok string, issued time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens[tok] = &token{userID: userID, issued: issued, short: true}
+}
+
 // TokenExpiry is when a token expires (false: no such token).
 func (s *Server) TokenExpiry(tok string) (time.Time, bool) {
 	s.mu.Lock()
@@ -279,6 +321,14 @@ func (s *Server) Refreshes(userID string) int {
 	return s.refreshes[userID]
 }
 
+// Exchanges is how many times GET /access_token exchanged a short-lived
+// token of the user for a long-lived one.
+func (s *Server) Exchanges(userID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.exchanges[userID]
+}
+
 // ExpireToken makes a token answer 190/463 (session expired) from now on,
 // whatever the clock says later.
 func (s *Server) ExpireToken(tok string) {
@@ -286,7 +336,7 @@ func (s *Server) ExpireToken(tok string) {
 	defer s.mu.Unlock()
 	if t := s.tokens[tok]; t != nil && t.expiredAt.IsZero() {
 		t.expiredAt = s.Now()
-		if end := t.issued.Add(TokenLifetime); end.Before(t.expiredAt) {
+		if end := t.issued.Add(t.lifetime()); end.Before(t.expiredAt) {
 			t.expiredAt = end
 		}
 	}

@@ -1,6 +1,7 @@
 package fakegraph
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -82,6 +83,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refresh(w, r)
 		return
 	}
+	if len(segs) == 1 && segs[0] == "access_token" {
+		s.exchange(w, r)
+		return
+	}
 	tok := tokenOf(r)
 	if tok == "" {
 		s.writeError(w, http.StatusBadRequest, graphError{Message: "An active access token must be used to query information about the current user.", Code: 2500})
@@ -152,8 +157,11 @@ func versionOf(r *http.Request) string {
 	return ""
 }
 
-// Long-lived token rules, as Instagram documents them.
+// Token rules, as Instagram documents them.
 const (
+	// ShortTokenLifetime is how long a short-lived token (the OAuth code
+	// exchange's) lives after it was issued.
+	ShortTokenLifetime = time.Hour
 	// TokenLifetime is how long a long-lived token lives after it was
 	// issued or refreshed.
 	TokenLifetime = 60 * 24 * time.Hour
@@ -180,11 +188,37 @@ func sessionExpired(t *token, now time.Time) graphError {
 	}
 }
 
+// grantableLocked returns the token a refresh or an exchange acts on, or
+// writes the error Instagram answers for it and returns nil: an unknown or
+// revoked token is 190/463 without a date, an expired one 190/463 with its
+// expiry. s.mu must be held.
+func (s *Server) grantableLocked(w http.ResponseWriter, tok string, now time.Time) *token {
+	t := s.tokens[tok]
+	switch {
+	case t == nil || t.revoked:
+		s.writeError(w, http.StatusBadRequest, graphError{Message: "Error validating access token: Session has expired.", Code: 190, ErrorSubcode: 463})
+		return nil
+	case t.expiredBy(now):
+		s.writeError(w, http.StatusBadRequest, sessionExpired(t, now))
+		return nil
+	}
+	return t
+}
+
+// grantLocked issues a new long-lived token of userID at now and answers
+// it as Instagram does. s.mu must be held.
+func (s *Server) grantLocked(w http.ResponseWriter, userID string, now time.Time) {
+	fresh := "IGAA" + traceID() + traceID() + traceID()
+	s.tokens[fresh] = &token{userID: userID, issued: now}
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": fresh, "token_type": "bearer", "expires_in": int64(TokenLifetime / time.Second)})
+}
+
 // refresh answers GET /refresh_access_token: a new long-lived token of the
 // same user, issued now. The old token stays valid until its own expiry, as
 // on Instagram. A token younger than TokenMinRefreshAge is refused with code
 // 100 (Instagram answers an OAuthException; the fake uses 100, invalid
-// parameter, since the token itself is valid).
+// parameter, since the token itself is valid), and so is a short-lived
+// token: only long-lived tokens are refreshed.
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	if r.Form.Get("grant_type") != "ig_refresh_token" {
 		s.writeError(w, http.StatusBadRequest, graphError{Message: "Unsupported grant_type: must be ig_refresh_token", Code: 100})
@@ -194,20 +228,52 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.Now()
-	t := s.tokens[tok]
+	t := s.grantableLocked(w, tok, now)
 	switch {
-	case t == nil || t.revoked:
-		s.writeError(w, http.StatusBadRequest, graphError{Message: "Error validating access token: Session has expired.", Code: 190, ErrorSubcode: 463})
+	case t == nil:
 		return
-	case t.expiredBy(now):
-		s.writeError(w, http.StatusBadRequest, sessionExpired(t, now))
+	case t.short:
+		s.writeError(w, http.StatusBadRequest, graphError{Message: "Invalid parameter: only a long-lived access token can be refreshed.", Code: 100})
 		return
 	case now.Sub(t.issued) < TokenMinRefreshAge:
 		s.writeError(w, http.StatusBadRequest, graphError{Message: "Invalid parameter: the access token must be at least 24 hours old to be refreshed.", Code: 100})
 		return
 	}
-	fresh := "IGAA" + traceID() + traceID() + traceID()
-	s.tokens[fresh] = &token{userID: t.userID, issued: now}
 	s.refreshes[t.userID]++
-	writeJSON(w, http.StatusOK, map[string]any{"access_token": fresh, "token_type": "bearer", "expires_in": int64(TokenLifetime / time.Second)})
+	s.grantLocked(w, t.userID, now)
+}
+
+// exchange answers GET
+// /access_token?grant_type=ig_exchange_token&client_secret=…: a new
+// long-lived token (TokenLifetime) of the same user, issued now, in place of
+// a short-lived one, which stays valid until its own hour ends. The checks,
+// in order: the grant type (code 100); the client secret, which must equal
+// a non-empty AppSecret (101, "Error validating client secret."); the token
+// (190/463 as for a refresh). A valid token that is not short-lived is
+// refused with code 100: Instagram documents the exchange for short-lived
+// tokens only and its answer for a long-lived one varies, so the fake
+// picks 100, invalid parameter, as for a refresh too young.
+func (s *Server) exchange(w http.ResponseWriter, r *http.Request) {
+	if r.Form.Get("grant_type") != "ig_exchange_token" {
+		s.writeError(w, http.StatusBadRequest, graphError{Message: "Unsupported grant_type: must be ig_exchange_token", Code: 100})
+		return
+	}
+	tok := tokenOf(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if secret := r.Form.Get("client_secret"); s.AppSecret == "" || subtle.ConstantTimeCompare([]byte(secret), []byte(s.AppSecret)) != 1 {
+		s.writeError(w, http.StatusBadRequest, graphError{Message: "Error validating client secret.", Code: 101})
+		return
+	}
+	now := s.Now()
+	t := s.grantableLocked(w, tok, now)
+	switch {
+	case t == nil:
+		return
+	case !t.short:
+		s.writeError(w, http.StatusBadRequest, graphError{Message: "Invalid parameter: only a short-lived access token can be exchanged for a long-lived one.", Code: 100})
+		return
+	}
+	s.exchanges[t.userID]++
+	s.grantLocked(w, t.userID, now)
 }

@@ -34,24 +34,43 @@ type Store interface {
 	// re-creation in between wins. It returns connectors.ErrNotFound when
 	// the connection is gone.
 	UpgradeKey(ctx context.Context, old *connectors.Connection, newHash string, newToken []byte) (bool, error)
-	// SetToken replaces the sealed token and the username of connection id
-	// together, in one atomic step, only if the stored connection still
-	// belongs to Instagram user userID and holds a keyed hash (see
-	// secret.KeyedHashPrefix); everything else (its key hash, a rotation
-	// racing this included, its name, user ID and creation time) is kept.
-	// It returns connectors.ErrNotFound when the connection is gone, and
-	// ErrTokenConflict, writing nothing, when a condition does not hold.
-	// The new token starts the connection's lifecycle afresh: status
-	// active, no last error, token times unknown.
-	SetToken(ctx context.Context, id, userID string, sealed []byte, username string) error
-	// SetStatus records the status and the last error (nil: none) of
-	// connection id together, in one atomic step, only if the stored
-	// connection still holds the sealed token (what was learned about one
-	// token is never recorded against its replacement) and a keyed hash;
-	// everything else, its token times included, is kept. It returns
-	// connectors.ErrNotFound when the connection is gone, and
-	// ErrTokenConflict, writing nothing, when a condition does not hold.
-	SetStatus(ctx context.Context, id string, sealed []byte, status connectors.Status, lastErr *connectors.LastError) error
+	// SetToken replaces the sealed token, the username and the lifecycle
+	// of connection id together, in one atomic step, only if the stored
+	// connection still belongs to Instagram user userID and holds a keyed
+	// hash (see secret.KeyedHashPrefix); everything else (its key hash, a
+	// rotation racing this included, its name, user ID and creation time)
+	// is kept. It returns connectors.ErrNotFound when the connection is
+	// gone, and ErrTokenConflict, writing nothing, when a condition does not
+	// hold.
+	SetToken(ctx context.Context, id, userID string, sealed []byte, username string, life connectors.Lifecycle) error
+	// SetLifecycle replaces the lifecycle of connection id, and its sealed
+	// token by next unless next is nil, together, in one atomic step, only
+	// if the stored connection still holds the sealed token (what was
+	// learned about one token is never recorded against another) and a
+	// keyed hash; everything else is kept. It returns connectors.ErrNotFound
+	// when the connection is gone, and ErrTokenConflict, writing nothing,
+	// when a condition does not hold.
+	SetLifecycle(ctx context.Context, id string, sealed []byte, life connectors.Lifecycle, next []byte) error
+
+	// The refresh schedule: connection IDs by the time their token is due
+	// for a refresh. It is an index beside the records, written apart
+	// from them: a record's RefreshDueAt is the truth, and an entry may be
+	// earlier than it (the sweep then reschedules it), never later, so
+	// writers schedule no later before a record write and exactly after.
+
+	// Schedule sets when connection id is next due.
+	Schedule(ctx context.Context, id string, at time.Time) error
+	// ScheduleNoLater sets when connection id is next due, unless it is
+	// due earlier already.
+	ScheduleNoLater(ctx context.Context, id string, at time.Time) error
+	// Unschedule removes connection id from the schedule.
+	Unschedule(ctx context.Context, id string) error
+	// ClaimDue returns up to n connections due at now, earliest first, and
+	// reschedules each at now+lease in the same atomic step: the caller
+	// holds them until then; after it, a caller that crashed has lost them
+	// to the next claim.
+	ClaimDue(ctx context.Context, now time.Time, n int, lease time.Duration) ([]string, error)
+
 	// Delete removes a connection and its key.
 	Delete(ctx context.Context, id string) error
 	// Cooldown records that upstream throttles the connection until then;

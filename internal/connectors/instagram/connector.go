@@ -21,6 +21,11 @@ type Connector struct {
 	// to MaxPollInterval.
 	PollInterval    time.Duration
 	MaxPollInterval time.Duration
+	// AppSecret is the Instagram app's secret, with which LongLived
+	// exchanges a short-lived token for a long-lived one; empty, tokens are
+	// stored as given. It is sent only as the client_secret of GET
+	// /access_token and never appears in an error.
+	AppSecret string
 
 	actions []*connectors.Action
 	// performers run the actions that are more than one upstream call.

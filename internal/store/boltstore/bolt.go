@@ -5,6 +5,7 @@ package boltstore
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,11 +23,16 @@ import (
 )
 
 // bucketConns holds id -> JSON record (its key hash included); bucketMeta
-// holds the store's canary.
+// holds the store's canary. The refresh schedule is two buckets kept
+// together: bucketDue holds due time (8 bytes, big-endian Unix
+// milliseconds) followed by the ID -> nothing, in time order, and
+// bucketDueByID holds id -> its due time.
 var (
-	bucketConns = []byte("connections")
-	bucketMeta  = []byte("meta")
-	keyCanary   = []byte("canary")
+	bucketConns   = []byte("connections")
+	bucketMeta    = []byte("meta")
+	bucketDue     = []byte("due")
+	bucketDueByID = []byte("due_by_id")
+	keyCanary     = []byte("canary")
 )
 
 // record is a connection as stored: its key hash is bare hex in key_hash,
@@ -93,7 +99,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketConns, bucketMeta} {
+		for _, b := range [][]byte{bucketConns, bucketMeta, bucketDue, bucketDueByID} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -221,7 +227,11 @@ func (s *Store) UpgradeKey(_ context.Context, old *connectors.Connection, newHas
 	return upgraded && err == nil, err
 }
 
-func (s *Store) SetToken(_ context.Context, id, userID string, sealed []byte, username string) error {
+func (s *Store) SetToken(_ context.Context, id, userID string, sealed []byte, username string, life connectors.Lifecycle) error {
+	life, err := stored(life)
+	if err != nil {
+		return err
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		c, err := get(tx, []byte(id))
 		if err != nil {
@@ -230,23 +240,39 @@ func (s *Store) SetToken(_ context.Context, id, userID string, sealed []byte, us
 		if c.InstagramUserID != userID || !secret.IsKeyedHash(c.KeyHash) {
 			return store.ErrTokenConflict
 		}
-		c.EncryptedToken, c.Username = sealed, username
-		c.Status, c.LastError, c.TokenExpiresAt, c.TokenRefreshedAt = "", nil, time.Time{}, time.Time{}
+		c.EncryptedToken, c.Username, c.Lifecycle = sealed, username, life
 		return put(tx, c)
 	})
 }
 
-func (s *Store) SetStatus(_ context.Context, id string, sealed []byte, status connectors.Status, lastErr *connectors.LastError) error {
-	if status != "" && !status.Valid() {
-		return fmt.Errorf("unknown connection status %q", status)
+// stored returns life as a record holds it: a known status, active as
+// none, times in UTC milliseconds.
+func stored(life connectors.Lifecycle) (connectors.Lifecycle, error) {
+	if life.Status != "" && !life.Status.Valid() {
+		return life, fmt.Errorf("unknown connection status %q", life.Status)
 	}
-	if status == connectors.StatusActive {
-		status = "" // as records without a status read
+	if life.Status == connectors.StatusActive {
+		life.Status = "" // as records without a status read
 	}
-	if lastErr != nil {
-		e := *lastErr
-		e.At = e.At.UTC().Truncate(time.Millisecond)
-		lastErr = &e
+	ms := func(t time.Time) time.Time {
+		if t.IsZero() {
+			return t
+		}
+		return t.UTC().Truncate(time.Millisecond)
+	}
+	if life.LastError != nil {
+		e := *life.LastError
+		e.At = ms(e.At)
+		life.LastError = &e
+	}
+	life.TokenExpiresAt, life.TokenRefreshedAt, life.RefreshDueAt = ms(life.TokenExpiresAt), ms(life.TokenRefreshedAt), ms(life.RefreshDueAt)
+	return life, nil
+}
+
+func (s *Store) SetLifecycle(_ context.Context, id string, sealed []byte, life connectors.Lifecycle, next []byte) error {
+	life, err := stored(life)
+	if err != nil {
+		return err
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		c, err := get(tx, []byte(id))
@@ -256,9 +282,87 @@ func (s *Store) SetStatus(_ context.Context, id string, sealed []byte, status co
 		if !bytes.Equal(c.EncryptedToken, sealed) || !secret.IsKeyedHash(c.KeyHash) {
 			return store.ErrTokenConflict
 		}
-		c.Status, c.LastError = status, lastErr
+		c.Lifecycle = life
+		if next != nil {
+			c.EncryptedToken = next
+		}
 		return put(tx, c)
 	})
+}
+
+// dueKey is id's key in bucketDue at ms.
+func dueKey(ms uint64, id string) []byte {
+	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(id)), ms), id...)
+}
+
+// schedule sets id's due time to at, unless noLater and it is due earlier.
+func schedule(tx *bolt.Tx, id string, at time.Time, noLater bool) error {
+	due, byID := tx.Bucket(bucketDue), tx.Bucket(bucketDueByID)
+	ms := uint64(max(at.UnixMilli(), 0))
+	if old := byID.Get([]byte(id)); len(old) == 8 {
+		was := binary.BigEndian.Uint64(old)
+		if noLater && was <= ms {
+			return nil
+		}
+		if err := due.Delete(dueKey(was, id)); err != nil {
+			return err
+		}
+	}
+	if err := due.Put(dueKey(ms, id), nil); err != nil {
+		return err
+	}
+	return byID.Put([]byte(id), binary.BigEndian.AppendUint64(nil, ms))
+}
+
+func (s *Store) Schedule(_ context.Context, id string, at time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return schedule(tx, id, at, false) })
+}
+
+func (s *Store) ScheduleNoLater(_ context.Context, id string, at time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return schedule(tx, id, at, true) })
+}
+
+// unschedule removes id from the schedule.
+func unschedule(tx *bolt.Tx, id string) error {
+	byID := tx.Bucket(bucketDueByID)
+	old := byID.Get([]byte(id))
+	if len(old) != 8 {
+		return nil
+	}
+	if err := tx.Bucket(bucketDue).Delete(dueKey(binary.BigEndian.Uint64(old), id)); err != nil {
+		return err
+	}
+	return byID.Delete([]byte(id))
+}
+
+func (s *Store) Unschedule(_ context.Context, id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return unschedule(tx, id) })
+}
+
+func (s *Store) ClaimDue(_ context.Context, now time.Time, n int, lease time.Duration) (ids []string, err error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	until := uint64(max(now.UnixMilli(), 0))
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		cur := tx.Bucket(bucketDue).Cursor()
+		for k, _ := cur.First(); k != nil && len(ids) < n; k, _ = cur.Next() {
+			if len(k) < 8 || binary.BigEndian.Uint64(k) > until {
+				break
+			}
+			ids = append(ids, string(k[8:]))
+		}
+		for _, id := range ids {
+			if err := schedule(tx, id, now.Add(lease), false); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
 }
 
 func (s *Store) Canary(context.Context) (c []byte, err error) {
@@ -292,7 +396,10 @@ func (s *Store) Delete(_ context.Context, id string) error {
 		if conns.Get([]byte(id)) == nil {
 			return connectors.ErrNotFound
 		}
-		return conns.Delete([]byte(id))
+		if err := conns.Delete([]byte(id)); err != nil {
+			return err
+		}
+		return unschedule(tx, id)
 	})
 	if err == nil {
 		s.mu.Lock()

@@ -14,18 +14,24 @@ import (
 // A record is a connection in the fewest bytes Redis will hold for it (the
 // ID is in the key's name):
 //
-//	version   1 byte: versionLegacy, versionKeyed or versionLifecycle
+//	version   1 byte: versionLegacy, versionKeyed, versionLifecycle or
+//	          versionRefresh
 //	key hash  32 bytes: the API key's SHA-256 (versionLegacy) or its keyed
-//	          HMAC-SHA256 (versionKeyed, versionLifecycle; see
-//	          secret.KeyedHashPrefix)
+//	          HMAC-SHA256 (the others; see secret.KeyedHashPrefix)
 //	created   uvarint, Unix milliseconds
 //	name, Instagram user ID, username: uvarint length, then the bytes
-//	lifecycle versionLifecycle only:
+//	lifecycle versionLifecycle and versionRefresh only:
 //	          status         1 byte (statusCodes)
 //	          token expires, token refreshed, last error at: uvarint, Unix
 //	                         milliseconds, 0 when unknown
 //	          last error code, message: uvarint length, then the bytes
+//	          versionRefresh only:
+//	          refresh due    uvarint, Unix milliseconds, 0 when none
+//	          failures       uvarint
 //	token     the rest: the sealed upstream token
+//
+// This gateway writes versionRefresh for every lifecycle, and reads
+// versionLifecycle (written by the release before it) too.
 //
 // A connection with nothing in its lifecycle (active, no last error, token
 // times unknown) is stored as versionLegacy or versionKeyed: the lifecycle
@@ -36,6 +42,7 @@ const (
 	versionLegacy    = 1
 	versionKeyed     = 2
 	versionLifecycle = 3
+	versionRefresh   = 4
 	hashSize         = 32
 	headerSize       = 1 + hashSize
 )
@@ -56,12 +63,6 @@ func statusByte(s connectors.Status) (byte, bool) {
 	return 0, false
 }
 
-// hasLifecycle tells whether c has anything in its lifecycle to store.
-func hasLifecycle(c *connectors.Connection) bool {
-	return (c.Status != "" && c.Status != connectors.StatusActive) || c.LastError != nil ||
-		!c.TokenExpiresAt.IsZero() || !c.TokenRefreshedAt.IsZero()
-}
-
 // unixMilli is t's uvarint field: 0 when t is zero (or before 1970).
 func unixMilli(t time.Time) uint64 {
 	if t.IsZero() || t.UnixMilli() <= 0 {
@@ -78,18 +79,29 @@ func timeOf(ms uint64) time.Time {
 	return time.UnixMilli(int64(ms)).UTC()
 }
 
-// appendLastError appends the last error fields of a lifecycle: its time,
-// code and message; zeros for none.
-func appendLastError(b []byte, e *connectors.LastError) []byte {
+// appendLifecycle appends the lifecycle fields of a versionRefresh record.
+func appendLifecycle(b []byte, l *connectors.Lifecycle) ([]byte, error) {
+	status, ok := statusByte(l.Status)
+	if !ok {
+		return nil, fmt.Errorf("unknown connection status %q", l.Status)
+	}
+	if l.RefreshFailures < 0 {
+		return nil, errors.New("refresh failures cannot be negative")
+	}
+	e := l.LastError
 	if e == nil {
 		e = &connectors.LastError{}
 	}
-	b = binary.AppendUvarint(b, unixMilli(e.At))
+	b = append(b, status)
+	for _, t := range []time.Time{l.TokenExpiresAt, l.TokenRefreshedAt, e.At} {
+		b = binary.AppendUvarint(b, unixMilli(t))
+	}
 	for _, s := range []string{e.Code, e.Message} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
-	return b
+	b = binary.AppendUvarint(b, unixMilli(l.RefreshDueAt))
+	return binary.AppendUvarint(b, uint64(l.RefreshFailures)), nil
 }
 
 var errRecord = errors.New("stored connection record is not one this gateway reads")
@@ -106,19 +118,14 @@ func encodeRecord(c *connectors.Connection) ([]byte, error) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
-	if hasLifecycle(c) {
+	if !c.Lifecycle.Empty() {
 		if b[0] != versionKeyed {
-			return nil, errors.New("only a connection with a keyed key hash can hold a status")
+			return nil, errors.New("only a connection with a keyed key hash can hold a lifecycle")
 		}
-		status, ok := statusByte(c.Status)
-		if !ok {
-			return nil, fmt.Errorf("unknown connection status %q", c.Status)
+		b[0] = versionRefresh
+		if b, err = appendLifecycle(b, &c.Lifecycle); err != nil {
+			return nil, err
 		}
-		b[0] = versionLifecycle
-		b = append(b, status)
-		b = binary.AppendUvarint(b, unixMilli(c.TokenExpiresAt))
-		b = binary.AppendUvarint(b, unixMilli(c.TokenRefreshedAt))
-		b = appendLastError(b, c.LastError)
 	}
 	return append(b, c.EncryptedToken...), nil
 }
@@ -150,7 +157,7 @@ func keyHashOf(version byte, raw []byte) (string, bool) {
 	case versionLegacy:
 		hex.Encode(buf[:], raw)
 		return string(buf[:2*hashSize]), true
-	case versionKeyed, versionLifecycle:
+	case versionKeyed, versionLifecycle, versionRefresh:
 		n := copy(buf[:], secret.KeyedHashPrefix)
 		hex.Encode(buf[n:], raw)
 		return string(buf[:]), true
@@ -185,9 +192,9 @@ func decodeRecord(id string, b []byte) (*connectors.Connection, error) {
 		*field = string(b[n : n+int(l)])
 		b = b[n+int(l):]
 	}
-	if version == versionLifecycle {
+	if version == versionLifecycle || version == versionRefresh {
 		var err error
-		if b, err = decodeLifecycle(c, b); err != nil {
+		if b, err = decodeLifecycle(c, b, version == versionRefresh); err != nil {
 			return nil, err
 		}
 	}
@@ -195,9 +202,9 @@ func decodeRecord(id string, b []byte) (*connectors.Connection, error) {
 	return c, nil
 }
 
-// decodeLifecycle reads a versionLifecycle record's lifecycle into c and
-// returns the rest of b.
-func decodeLifecycle(c *connectors.Connection, b []byte) ([]byte, error) {
+// decodeLifecycle reads a record's lifecycle into c (with its refresh
+// fields when refresh is set: versionRefresh) and returns the rest of b.
+func decodeLifecycle(c *connectors.Connection, b []byte, refresh bool) ([]byte, error) {
 	if len(b) < 1 || int(b[0]) >= len(statusCodes) {
 		return nil, errRecord
 	}
@@ -225,5 +232,20 @@ func decodeLifecycle(c *connectors.Connection, b []byte) ([]byte, error) {
 	if e != (connectors.LastError{}) {
 		c.LastError = &e
 	}
+	if !refresh {
+		return b, nil
+	}
+	var due, failures uint64
+	for _, v := range []*uint64{&due, &failures} {
+		n := 0
+		if *v, n = binary.Uvarint(b); n <= 0 {
+			return nil, errRecord
+		}
+		b = b[n:]
+	}
+	if failures > 1<<20 {
+		return nil, errRecord
+	}
+	c.RefreshDueAt, c.RefreshFailures = timeOf(due), int(failures)
 	return b, nil
 }

@@ -95,14 +95,17 @@ func TestRecordLifecycle(t *testing.T) {
 	}{
 		{"none", func(*connectors.Connection) {}, versionKeyed},
 		{"active", func(c *connectors.Connection) { c.Status = connectors.StatusActive }, versionKeyed},
-		{"reauthorize", func(c *connectors.Connection) { c.Status = connectors.StatusReauthorize }, versionLifecycle},
+		{"reauthorize", func(c *connectors.Connection) { c.Status = connectors.StatusReauthorize }, versionRefresh},
 		{"last error", func(c *connectors.Connection) {
 			c.LastError = &connectors.LastError{Code: "UPSTREAM_TOKEN_INVALID", Message: "Instagram: ✓", At: at}
-		}, versionLifecycle},
+		}, versionRefresh},
+		{"refresh due", func(c *connectors.Connection) { c.RefreshDueAt = at }, versionRefresh},
+		{"failures", func(c *connectors.Connection) { c.RefreshFailures = 300 }, versionRefresh},
 		{"everything", func(c *connectors.Connection) {
 			c.Status, c.TokenExpiresAt, c.TokenRefreshedAt = connectors.StatusRefreshFailing, at.Add(time.Hour), at
 			c.LastError = &connectors.LastError{Code: "UPSTREAM_ERROR", Message: "refresh failed", At: at}
-		}, versionLifecycle},
+			c.RefreshDueAt, c.RefreshFailures = at.Add(time.Minute), 4
+		}, versionRefresh},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,7 +124,7 @@ func TestRecordLifecycle(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.StatusOrActive() != c.StatusOrActive() || !reflect.DeepEqual(got.LastError, c.LastError) || !got.TokenExpiresAt.Equal(c.TokenExpiresAt) ||
-				!got.TokenRefreshedAt.Equal(c.TokenRefreshedAt) || got.KeyHash != c.KeyHash || got.Username != c.Username || !bytes.Equal(got.EncryptedToken, c.EncryptedToken) {
+				!got.TokenRefreshedAt.Equal(c.TokenRefreshedAt) || !got.RefreshDueAt.Equal(c.RefreshDueAt) || got.RefreshFailures != c.RefreshFailures || got.KeyHash != c.KeyHash || got.Username != c.Username || !bytes.Equal(got.EncryptedToken, c.EncryptedToken) {
 				t.Fatalf("round trip: %+v, want %+v", got, c)
 			}
 			for i := range len(raw) - len(c.EncryptedToken) {
@@ -129,7 +132,7 @@ func TestRecordLifecycle(t *testing.T) {
 					t.Errorf("truncated to %d bytes: %v", i, err)
 				}
 			}
-			if tt.version == versionLifecycle {
+			if tt.version == versionRefresh {
 				c.KeyHash = storetest.LegacyHash("k")
 				if _, err := encodeRecord(c); err == nil {
 					t.Error("a legacy hash was encoded with a lifecycle")
@@ -139,8 +142,51 @@ func TestRecordLifecycle(t *testing.T) {
 	}
 }
 
-// The scripts keep each record's version: Rotate and SetStatus keep a
-// lifecycle's, SetToken and SetStatus to active without token times drop it.
+// A record the release before wrote with a lifecycle (versionLifecycle:
+// no refresh fields) reads, and the scripts rewrite it.
+func TestReadsLifecycleRecord(t *testing.T) {
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	c := storetest.Conn("conn_v3", "k")
+	c.Status, c.TokenExpiresAt = connectors.StatusReauthorize, at
+	c.LastError = &connectors.LastError{Code: "UPSTREAM_TOKEN_INVALID", Message: "expired", At: at}
+	v4, err := encodeRecord(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same record as versionLifecycle: without its last two bytes
+	// before the token (refresh due 0, failures 0).
+	head := len(v4) - len(c.EncryptedToken) - 2
+	v3 := append(append([]byte{versionLifecycle}, v4[1:head]...), c.EncryptedToken...)
+	got, err := decodeRecord(c.ID, v3)
+	if err != nil || got.Status != c.Status || !reflect.DeepEqual(got.LastError, c.LastError) || !got.TokenExpiresAt.Equal(at) ||
+		!bytes.Equal(got.EncryptedToken, c.EncryptedToken) || !got.RefreshDueAt.IsZero() {
+		t.Fatalf("v3 record: %+v, %v", got, err)
+	}
+
+	srv := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	s := New(rdb)
+	ctx := context.Background()
+	if err := rdb.Set(ctx, recordKey(c.ID), v3, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rotate(ctx, c.ID, storetest.Hash("k2")); err != nil {
+		t.Fatal(err)
+	}
+	life := connectors.Lifecycle{TokenExpiresAt: at.Add(time.Hour), RefreshDueAt: at}
+	if err := s.SetLifecycle(ctx, c.ID, c.EncryptedToken, life, []byte("sealed-next")); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Get(ctx, c.ID)
+	if err != nil || got.KeyHash != storetest.Hash("k2") || got.Status != "" || got.LastError != nil || !got.RefreshDueAt.Equal(at) ||
+		string(got.EncryptedToken) != "sealed-next" || got.Username != c.Username {
+		t.Fatalf("after Rotate and SetLifecycle: %+v, %v", got, err)
+	}
+}
+
+// The scripts keep each record's version: Rotate keeps a lifecycle's,
+// SetLifecycle and SetToken write it, and drop it when it is empty.
 func TestScriptVersions(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
@@ -155,6 +201,7 @@ func TestScriptVersions(t *testing.T) {
 		return raw[0]
 	}
 	c := storetest.Conn("conn_v", "k")
+	reauth := connectors.Lifecycle{Status: connectors.StatusReauthorize}
 	if err := s.Create(ctx, c); err != nil {
 		t.Fatal(err)
 	}
@@ -163,17 +210,22 @@ func TestScriptVersions(t *testing.T) {
 		do   func() error
 		want byte
 	}{
-		{"reauthorize", func() error { return s.SetStatus(ctx, c.ID, c.EncryptedToken, connectors.StatusReauthorize, nil) }, versionLifecycle},
-		{"rotate", func() error { return s.Rotate(ctx, c.ID, storetest.Hash("k2")) }, versionLifecycle},
+		{"reauthorize", func() error { return s.SetLifecycle(ctx, c.ID, c.EncryptedToken, reauth, nil) }, versionRefresh},
+		{"rotate", func() error { return s.Rotate(ctx, c.ID, storetest.Hash("k2")) }, versionRefresh},
 		{"rotate to a legacy hash refused", func() error {
 			if err := s.Rotate(ctx, c.ID, storetest.LegacyHash("k3")); err == nil {
 				return errors.New("accepted")
 			}
 			return nil
-		}, versionLifecycle},
-		{"active", func() error { return s.SetStatus(ctx, c.ID, c.EncryptedToken, connectors.StatusActive, nil) }, versionKeyed},
-		{"reauthorize again", func() error { return s.SetStatus(ctx, c.ID, c.EncryptedToken, connectors.StatusReauthorize, nil) }, versionLifecycle},
-		{"set-token", func() error { return s.SetToken(ctx, c.ID, c.InstagramUserID, []byte("sealed-new"), "u") }, versionKeyed},
+		}, versionRefresh},
+		{"active", func() error { return s.SetLifecycle(ctx, c.ID, c.EncryptedToken, connectors.Lifecycle{}, nil) }, versionKeyed},
+		{"reauthorize again", func() error { return s.SetLifecycle(ctx, c.ID, c.EncryptedToken, reauth, nil) }, versionRefresh},
+		{"set-token", func() error {
+			return s.SetToken(ctx, c.ID, c.InstagramUserID, []byte("sealed-new"), "u", connectors.Lifecycle{RefreshDueAt: time.Now()})
+		}, versionRefresh},
+		{"set-token, nothing known", func() error {
+			return s.SetToken(ctx, c.ID, c.InstagramUserID, []byte("sealed-new"), "u", connectors.Lifecycle{})
+		}, versionKeyed},
 	}
 	for _, st := range steps {
 		if err := st.do(); err != nil {

@@ -154,8 +154,8 @@ func (s *Store) List(ctx context.Context) ([]*connectors.Connection, error) {
 // rotateScript rewrites the version byte and key hash in place with
 // ARGV[1]: one atomic command, so concurrent rotations leave exactly one
 // key, and the old key stops matching on every replica at once. A record
-// with a lifecycle (version ARGV[4]) keeps its version byte, and takes a
-// keyed hash (ARGV[3]) only. 1 when it wrote, 0 when the record is gone, -1
+// with a lifecycle (version ARGV[4] or ARGV[5]) keeps its version byte,
+// and takes a keyed hash (ARGV[3]) only. 1 when it wrote, 0 when the record is gone, -1
 // when it is not a record this gateway reads, -2 for a legacy hash on a
 // record with a lifecycle.
 var rotateScript = redis.NewScript(`
@@ -163,7 +163,7 @@ local v = redis.call("GETRANGE", KEYS[1], 0, 0)
 if v == "" then return 0 end
 local b = string.byte(v)
 local h = ARGV[1]
-if b == tonumber(ARGV[4]) then
+if b == tonumber(ARGV[4]) or b == tonumber(ARGV[5]) then
   if string.byte(h, 1) ~= tonumber(ARGV[3]) then return -2 end
   h = v .. string.sub(h, 2)
 elseif b ~= tonumber(ARGV[2]) and b ~= tonumber(ARGV[3]) then
@@ -178,7 +178,7 @@ func (s *Store) Rotate(ctx context.Context, id, newHash string) error {
 	if err != nil {
 		return err
 	}
-	n, err := rotateScript.Run(ctx, s.rdb, []string{recordKey(id)}, h, versionLegacy, versionKeyed, versionLifecycle).Int()
+	n, err := rotateScript.Run(ctx, s.rdb, []string{recordKey(id)}, h, versionLegacy, versionKeyed, versionLifecycle, versionRefresh).Int()
 	switch {
 	case err != nil:
 		return unavailable(err)
@@ -251,29 +251,49 @@ local function field()
 end
 `
 
-// setTokenScript rewrites a record's username and token, the tail that
-// follows its Instagram user ID, with ARGV[2], in place of the old one
-// (dropping a lifecycle: the record becomes version ARGV[3]): only if the
-// record's version byte is ARGV[3] or ARGV[4] (a keyed hash, without or
-// with a lifecycle) and its Instagram user ID is ARGV[1]. Its key hash is
+// keyedVersion tells (in Lua) whether version byte v is a keyed hash's,
+// without or with a lifecycle: ARGV[1], ARGV[2] or ARGV[3].
+const luaKeyedVersion = `
+local function keyedVersion(v)
+  return v == tonumber(ARGV[1]) or v == tonumber(ARGV[2]) or v == tonumber(ARGV[3])
+end
+`
+
+// keyedVersions are the ARGV[1..3] of luaKeyedVersion.
+var keyedVersions = []any{versionKeyed, versionLifecycle, versionRefresh}
+
+// setTokenScript rewrites a record's username, lifecycle and token, the
+// tail that follows its Instagram user ID, with ARGV[6], and its version
+// byte with ARGV[5]: only if the record's version is keyed
+// (luaKeyedVersion) and its Instagram user ID is ARGV[4]. Its key hash is
 // kept as it is when the script runs, so a rotation before or after it is
 // never lost. 1 when it wrote, 0 when a condition does not hold, -1 when
 // the record is gone, -2 when it is not a record this gateway reads.
-var setTokenScript = redis.NewScript(luaRecord + `
+var setTokenScript = redis.NewScript(luaRecord + luaKeyedVersion + `
 if #rec < 33 or not uvarint() or not field() then return -2 end
 local user = field()
 if not user then return -2 end
-local v = string.byte(rec, 1)
-if (v ~= tonumber(ARGV[3]) and v ~= tonumber(ARGV[4])) or user ~= ARGV[1] then return 0 end
-redis.call("SET", KEYS[1], string.char(tonumber(ARGV[3])) .. string.sub(rec, 2, pos - 1) .. ARGV[2])
+if not keyedVersion(string.byte(rec, 1)) or user ~= ARGV[4] then return 0 end
+redis.call("SET", KEYS[1], ARGV[5] .. string.sub(rec, 2, pos - 1) .. ARGV[6])
 return 1
 `)
 
-func (s *Store) SetToken(ctx context.Context, id, userID string, sealed []byte, username string) error {
-	tail := make([]byte, 0, binary.MaxVarintLen16+len(username)+len(sealed))
-	tail = binary.AppendUvarint(tail, uint64(len(username)))
-	tail = append(append(tail, username...), sealed...)
-	n, err := setTokenScript.Run(ctx, s.rdb, []string{recordKey(id)}, userID, tail, versionKeyed, versionLifecycle).Int()
+// lifecycleBytes appends the lifecycle life to b as a keyed record holds
+// it, and returns the version byte the record then has: versionRefresh,
+// or versionKeyed (and no bytes) for an empty lifecycle.
+func lifecycleBytes(b []byte, life *connectors.Lifecycle) (version []byte, _ []byte, err error) {
+	if life.Empty() {
+		return []byte{versionKeyed}, b, nil
+	}
+	b, err = appendLifecycle(b, life)
+	return []byte{versionRefresh}, b, err
+}
+
+// runWrite runs a conditional write script and maps its answer: 1 wrote,
+// 0 a condition failed, -1 the record is gone, -2 not a record this
+// gateway reads.
+func (s *Store) runWrite(ctx context.Context, script *redis.Script, id string, args ...any) error {
+	n, err := script.Run(ctx, s.rdb, []string{recordKey(id)}, args...).Int()
 	switch {
 	case err != nil:
 		return unavailable(err)
@@ -287,64 +307,85 @@ func (s *Store) SetToken(ctx context.Context, id, userID string, sealed []byte, 
 	return nil
 }
 
-// setStatusScript rewrites a record's lifecycle, between its username and
-// its token: status byte ARGV[2], its token times as they are (zeros when
-// it has no lifecycle), then the last error ARGV[3]; only if its version
-// byte is ARGV[4] or ARGV[5] (a keyed hash, without or with a lifecycle)
-// and its token is ARGV[1]. With ARGV[6] = "1" (active, no last error) and
-// no token times, the lifecycle is dropped: the record becomes version
-// ARGV[4]. Its key hash is kept as it is when the script runs. 1 when it
-// wrote, 0 when a condition does not hold, -1 when the record is gone, -2
-// when it is not a record this gateway reads.
-var setStatusScript = redis.NewScript(luaRecord + `
+func (s *Store) SetToken(ctx context.Context, id, userID string, sealed []byte, username string, life connectors.Lifecycle) error {
+	tail := make([]byte, 0, binary.MaxVarintLen16+len(username)+64+len(sealed))
+	tail = binary.AppendUvarint(tail, uint64(len(username)))
+	version, tail, err := lifecycleBytes(append(tail, username...), &life)
+	if err != nil {
+		return err
+	}
+	return s.runWrite(ctx, setTokenScript, id, append(keyedVersions, userID, version, append(tail, sealed...))...)
+}
+
+// setLifecycleScript rewrites what lies between a record's username and
+// its token (its lifecycle, if any) with ARGV[6], its token with ARGV[7],
+// and its version byte with ARGV[5]: only if its version is keyed
+// (luaKeyedVersion) and its token is ARGV[4]. The token is the record's
+// tail: a sealed token is random bytes with an authentication tag, so the
+// record ends with ARGV[4] only if it is its token, and the lifecycle
+// needs no parsing here. Its key hash is kept as it is when the script
+// runs. Answers as setTokenScript's.
+var setLifecycleScript = redis.NewScript(luaRecord + luaKeyedVersion + `
 if #rec < 33 or not uvarint() or not field() or not field() or not field() then return -2 end
-local head = pos - 1
-local v = string.byte(rec, 1)
-local keyed, lifecycle = tonumber(ARGV[4]), tonumber(ARGV[5])
-local times = string.char(0, 0)
-if v == lifecycle then
-  local status = string.byte(rec, pos)
-  if not status or status > 2 then return -2 end
-  pos = pos + 1
-  local from = pos
-  if not uvarint() or not uvarint() then return -2 end
-  times = string.sub(rec, from, pos - 1)
-  if not uvarint() or not field() or not field() then return -2 end
-elseif v ~= keyed then
-  return 0
-end
-if string.sub(rec, pos) ~= ARGV[1] then return 0 end
-local body = string.sub(rec, 2, head)
-if ARGV[6] == "1" and times == string.char(0, 0) then
-  redis.call("SET", KEYS[1], string.char(keyed) .. body .. ARGV[1])
-else
-  redis.call("SET", KEYS[1], string.char(lifecycle) .. body .. ARGV[2] .. times .. ARGV[3] .. ARGV[1])
-end
+if not keyedVersion(string.byte(rec, 1)) then return 0 end
+local from = #rec - #ARGV[4] + 1
+if from < pos or string.sub(rec, from) ~= ARGV[4] then return 0 end
+redis.call("SET", KEYS[1], ARGV[5] .. string.sub(rec, 2, pos - 1) .. ARGV[6] .. ARGV[7])
 return 1
 `)
 
-func (s *Store) SetStatus(ctx context.Context, id string, sealed []byte, status connectors.Status, lastErr *connectors.LastError) error {
-	b, ok := statusByte(status)
-	if !ok {
-		return fmt.Errorf("unknown connection status %q", status)
-	}
-	plain := "0"
-	if b == 0 && lastErr == nil {
-		plain = "1"
-	}
-	n, err := setStatusScript.Run(ctx, s.rdb, []string{recordKey(id)},
-		sealed, []byte{b}, appendLastError(nil, lastErr), versionKeyed, versionLifecycle, plain).Int()
-	switch {
-	case err != nil:
-		return unavailable(err)
-	case n == -1:
-		return connectors.ErrNotFound
-	case n == 0:
+func (s *Store) SetLifecycle(ctx context.Context, id string, sealed []byte, life connectors.Lifecycle, next []byte) error {
+	if len(sealed) == 0 {
 		return store.ErrTokenConflict
-	case n < 0:
-		return fmt.Errorf("connection %s: %w", id, errRecord)
 	}
-	return nil
+	version, body, err := lifecycleBytes(nil, &life)
+	if err != nil {
+		return err
+	}
+	if next == nil {
+		next = sealed
+	}
+	return s.runWrite(ctx, setLifecycleScript, id, append(keyedVersions, sealed, version, body, next)...)
+}
+
+// dueKey is the refresh schedule: a sorted set of connection IDs scored by
+// their due time in Unix milliseconds. One key: a claim is one atomic
+// command on one Redis Cluster slot.
+const dueKey = "igw:due"
+
+func score(t time.Time) float64 { return float64(max(t.UnixMilli(), 0)) }
+
+func (s *Store) Schedule(ctx context.Context, id string, at time.Time) error {
+	return unavailable(s.rdb.ZAdd(ctx, dueKey, redis.Z{Score: score(at), Member: id}).Err())
+}
+
+func (s *Store) ScheduleNoLater(ctx context.Context, id string, at time.Time) error {
+	return unavailable(s.rdb.ZAddLT(ctx, dueKey, redis.Z{Score: score(at), Member: id}).Err())
+}
+
+func (s *Store) Unschedule(ctx context.Context, id string) error {
+	return unavailable(s.rdb.ZRem(ctx, dueKey, id).Err())
+}
+
+// claimScript returns up to ARGV[2] members of KEYS[1] scored at most
+// ARGV[1], lowest first, and rescores each ARGV[3].
+var claimScript = redis.NewScript(`
+local ids = redis.call("ZRANGE", KEYS[1], "-inf", ARGV[1], "BYSCORE", "LIMIT", 0, ARGV[2])
+for _, id in ipairs(ids) do
+  redis.call("ZADD", KEYS[1], ARGV[3], id)
+end
+return ids
+`)
+
+func (s *Store) ClaimDue(ctx context.Context, now time.Time, n int, lease time.Duration) ([]string, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	ids, err := claimScript.Run(ctx, s.rdb, []string{dueKey}, score(now), n, score(now.Add(lease))).StringSlice()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, unavailable(err)
+	}
+	return ids, nil
 }
 
 // deleteScript removes the record and its cooldown; 0 when there was no
@@ -363,6 +404,9 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	if n == 0 {
 		return connectors.ErrNotFound
 	}
+	// Its schedule entry, in another slot, goes apart; if this fails the
+	// sweep drops the entry when it finds no connection.
+	_ = s.Unschedule(ctx, id)
 	return nil
 }
 

@@ -32,11 +32,14 @@ func TestUnavailable(t *testing.T) {
 	srv.Stop()
 	ctx := context.Background()
 	for name, err := range map[string]error{
-		"Get":      func() error { _, err := s.Get(ctx, "conn_u"); return err }(),
-		"Ping":     s.Ping(ctx),
-		"Create":   s.Create(ctx, storetest.Conn("conn_u", "hu")),
-		"Rotate":   s.Rotate(ctx, "conn_u", storetest.Hash("h2")),
-		"SetToken": s.SetToken(ctx, "conn_u", "17841400000000001", []byte("t"), "u"),
+		"Get":          func() error { _, err := s.Get(ctx, "conn_u"); return err }(),
+		"Ping":         s.Ping(ctx),
+		"Create":       s.Create(ctx, storetest.Conn("conn_u", "hu")),
+		"Rotate":       s.Rotate(ctx, "conn_u", storetest.Hash("h2")),
+		"SetToken":     s.SetToken(ctx, "conn_u", "17841400000000001", []byte("t"), "u", connectors.Lifecycle{}),
+		"SetLifecycle": s.SetLifecycle(ctx, "conn_u", []byte("t"), connectors.Lifecycle{}, nil),
+		"Schedule":     s.Schedule(ctx, "conn_u", time.Now()),
+		"ClaimDue":     func() error { _, err := s.ClaimDue(ctx, time.Now(), 1, time.Second); return err }(),
 	} {
 		if connectors.ErrorCode(err) != connectors.CodeUnavailable {
 			t.Errorf("%s: %v, want UNAVAILABLE", name, err)

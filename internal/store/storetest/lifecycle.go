@@ -19,11 +19,16 @@ func lastErr(code, msg string) *connectors.LastError {
 	return &connectors.LastError{Code: code, Message: msg, At: time.Now().UTC().Truncate(time.Millisecond)}
 }
 
-// equalLifecycle tells whether got's lifecycle is want's.
+// equalLifecycle tells whether got's lifecycle is want's (active reads as
+// no status).
 func equalLifecycle(got, want *connectors.Connection) bool {
-	return got.Status == want.Status && reflect.DeepEqual(got.LastError, want.LastError) &&
-		got.TokenExpiresAt.Equal(want.TokenExpiresAt) && got.TokenRefreshedAt.Equal(want.TokenRefreshedAt)
+	return got.StatusOrActive() == want.StatusOrActive() && reflect.DeepEqual(got.LastError, want.LastError) &&
+		got.TokenExpiresAt.Equal(want.TokenExpiresAt) && got.TokenRefreshedAt.Equal(want.TokenRefreshedAt) &&
+		got.RefreshDueAt.Equal(want.RefreshDueAt) && got.RefreshFailures == want.RefreshFailures
 }
+
+// ms returns now+d in UTC milliseconds, as stores keep times.
+func ms(d time.Duration) time.Time { return time.Now().UTC().Add(d).Truncate(time.Millisecond) }
 
 // lifecycleFixture is a stored connection of each record kind: legacy
 // (no status possible), keyed without a lifecycle, keyed with one.
@@ -33,6 +38,7 @@ type lifecycleFixture struct {
 	status connectors.Status
 	err    *connectors.LastError
 	times  bool // token times known
+	due    bool // a refresh due, after failures
 }
 
 var lifecycleFixtures = []lifecycleFixture{
@@ -41,6 +47,8 @@ var lifecycleFixtures = []lifecycleFixture{
 	{name: "keyed, reauthorize", status: connectors.StatusReauthorize, err: lastErr("UPSTREAM_TOKEN_INVALID", "Instagram: Error validating access token: Session has expired.")},
 	{name: "keyed, token times", times: true},
 	{name: "keyed, refresh failing, token times", status: connectors.StatusRefreshFailing, err: lastErr("UPSTREAM_ERROR", "Instagram: ünïcode «message»"), times: true},
+	{name: "keyed, refresh due", due: true},
+	{name: "keyed, refresh failing, due, token times", status: connectors.StatusRefreshFailing, err: lastErr("UPSTREAM_ERROR", "timeout"), times: true, due: true},
 }
 
 // create stores the fixture's connection id and returns it as stored.
@@ -52,14 +60,19 @@ func (f lifecycleFixture) create(t *testing.T, s store.Store, id string) *connec
 		c.KeyHash = LegacyHash("h_" + id)
 	}
 	if f.times {
-		c.TokenExpiresAt = time.Now().UTC().Add(60 * 24 * time.Hour).Truncate(time.Millisecond)
-		c.TokenRefreshedAt = time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+		c.TokenExpiresAt = ms(60 * 24 * time.Hour)
+		c.TokenRefreshedAt = ms(-time.Hour)
+	}
+	if f.due {
+		c.RefreshDueAt, c.RefreshFailures = ms(30*24*time.Hour), 3
 	}
 	if err := s.Create(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	if f.status != "" || f.err != nil {
-		if err := s.SetStatus(ctx, id, c.EncryptedToken, f.status, f.err); err != nil {
+		life := c.Lifecycle
+		life.Status, life.LastError = f.status, f.err
+		if err := s.SetLifecycle(ctx, id, c.EncryptedToken, life, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -75,48 +88,52 @@ func (f lifecycleFixture) create(t *testing.T, s store.Store, id string) *connec
 	return got
 }
 
-// SetStatus records a status and last error of a keyed record holding the
-// token it names, keeps everything else, and writes nothing otherwise.
-func testSetStatus(t *testing.T, s store.Store) {
+// SetLifecycle replaces the lifecycle (and the token, when given) of a
+// keyed record holding the token it names, keeps everything else, and
+// writes nothing otherwise.
+func testSetLifecycle(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	reauth := lastErr("UPSTREAM_TOKEN_INVALID", "Instagram: Error validating access token")
 	tests := []struct {
-		status    connectors.Status
-		err       *connectors.LastError
+		name      string
+		life      connectors.Lifecycle
+		next      []byte
 		wrongTokn bool
 	}{
-		{connectors.StatusReauthorize, reauth, false},
-		{connectors.StatusRefreshFailing, lastErr("UPSTREAM_ERROR", "refresh failed"), false},
-		{connectors.StatusActive, nil, false},
-		{"", nil, false},
-		{connectors.StatusReauthorize, nil, false},
-		{connectors.StatusActive, reauth, false},
-		{connectors.StatusReauthorize, reauth, true},
+		{name: "reauthorize", life: connectors.Lifecycle{Status: connectors.StatusReauthorize, LastError: reauth}},
+		{name: "refresh failing, due", life: connectors.Lifecycle{Status: connectors.StatusRefreshFailing, LastError: lastErr("UPSTREAM_ERROR", "refresh failed"), RefreshDueAt: ms(time.Hour), RefreshFailures: 2}},
+		{name: "active", life: connectors.Lifecycle{Status: connectors.StatusActive}},
+		{name: "empty"},
+		{name: "reauthorize, no error", life: connectors.Lifecycle{Status: connectors.StatusReauthorize}},
+		{name: "refreshed", life: connectors.Lifecycle{TokenExpiresAt: ms(60 * 24 * time.Hour), TokenRefreshedAt: ms(0), RefreshDueAt: ms(30 * 24 * time.Hour)}, next: []byte("sealed-refreshed-token")},
+		{name: "refreshed, shorter token", life: connectors.Lifecycle{TokenExpiresAt: ms(time.Hour)}, next: []byte("t")},
+		{name: "wrong token", life: connectors.Lifecycle{Status: connectors.StatusReauthorize, LastError: reauth}, wrongTokn: true},
+		{name: "wrong token, new token", life: connectors.Lifecycle{TokenRefreshedAt: ms(0)}, next: []byte("sealed-x"), wrongTokn: true},
 	}
 	n := 0
 	for _, f := range lifecycleFixtures {
 		for _, tt := range tests {
 			n++
 			id := fmt.Sprintf("conn_st%d", n)
-			t.Run(fmt.Sprintf("%s to %q %v wrong token %v", f.name, tt.status, tt.err != nil, tt.wrongTokn), func(t *testing.T) {
+			t.Run(f.name+" to "+tt.name, func(t *testing.T) {
 				before := f.create(t, s, id)
 				token := before.EncryptedToken
 				if tt.wrongTokn {
 					token = []byte("sealed-other")
 				}
-				err := s.SetStatus(ctx, id, token, tt.status, tt.err)
+				err := s.SetLifecycle(ctx, id, token, tt.life, tt.next)
 				want := *before
 				switch {
 				case f.legacy || tt.wrongTokn:
 					if !errors.Is(err, store.ErrTokenConflict) {
-						t.Fatalf("SetStatus: %v, want ErrTokenConflict", err)
+						t.Fatalf("SetLifecycle: %v, want ErrTokenConflict", err)
 					}
 				case err != nil:
 					t.Fatal(err)
 				default:
-					want.Status, want.LastError = tt.status, tt.err
-					if want.Status == connectors.StatusActive {
-						want.Status = ""
+					want.Lifecycle = tt.life
+					if tt.next != nil {
+						want.EncryptedToken = tt.next
 					}
 				}
 				got, err := s.Get(ctx, id)
@@ -125,16 +142,19 @@ func testSetStatus(t *testing.T, s store.Store) {
 				}
 				if !equalLifecycle(got, &want) || got.KeyHash != want.KeyHash || !bytes.Equal(got.EncryptedToken, want.EncryptedToken) ||
 					got.Name != want.Name || got.Username != want.Username || got.InstagramUserID != want.InstagramUserID || !got.CreatedAt.Equal(want.CreatedAt) {
-					t.Fatalf("after SetStatus: %+v, want %+v", got, want)
+					t.Fatalf("after SetLifecycle: %+v, want %+v", got, want)
 				}
 			})
 		}
 	}
-	if err := s.SetStatus(ctx, "conn_missing", []byte("x"), connectors.StatusReauthorize, nil); !errors.Is(err, connectors.ErrNotFound) {
-		t.Fatalf("SetStatus of a missing connection: %v", err)
+	if err := s.SetLifecycle(ctx, "conn_missing", []byte("x"), connectors.Lifecycle{Status: connectors.StatusReauthorize}, nil); !errors.Is(err, connectors.ErrNotFound) {
+		t.Fatalf("SetLifecycle of a missing connection: %v", err)
 	}
-	if err := s.SetStatus(ctx, "conn_st1", []byte("x"), "broken", nil); err == nil {
-		t.Fatal("an unknown status was accepted")
+	c, _ := s.Get(ctx, "conn_st2")
+	for _, life := range []connectors.Lifecycle{{Status: "broken"}, {RefreshFailures: -1}} {
+		if err := s.SetLifecycle(ctx, "conn_st2", c.EncryptedToken, life, nil); err == nil {
+			t.Fatalf("lifecycle %+v was accepted", life)
+		}
 	}
 	if list, err := s.List(ctx); err != nil || len(list) != n {
 		t.Fatalf("List = %d connections, %v", len(list), err)
@@ -142,7 +162,7 @@ func testSetStatus(t *testing.T, s store.Store) {
 }
 
 // Rotate, UpgradeKey and SetToken work on records of every kind: the first
-// two keep the lifecycle, SetToken starts it afresh.
+// two keep the lifecycle, SetToken writes the one it is given.
 func testLifecycleWrites(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	ops := []struct {
@@ -166,8 +186,8 @@ func testLifecycleWrites(t *testing.T, s store.Store) {
 		{"SetToken", func(c *connectors.Connection) (connectors.Connection, error) {
 			want := *c
 			want.EncryptedToken, want.Username = []byte("sealed-set"), "new_name"
-			want.Status, want.LastError, want.TokenExpiresAt, want.TokenRefreshedAt = "", nil, time.Time{}, time.Time{}
-			return want, s.SetToken(ctx, c.ID, c.InstagramUserID, want.EncryptedToken, want.Username)
+			want.Lifecycle = connectors.Lifecycle{TokenExpiresAt: ms(50 * 24 * time.Hour), RefreshDueAt: ms(20 * 24 * time.Hour)}
+			return want, s.SetToken(ctx, c.ID, c.InstagramUserID, want.EncryptedToken, want.Username, want.Lifecycle)
 		}},
 	}
 	n := 0
@@ -197,7 +217,7 @@ func testLifecycleWrites(t *testing.T, s store.Store) {
 					return // still no keyed token check: covered above
 				}
 				e := lastErr("UPSTREAM_TOKEN_INVALID", "after "+op.name)
-				if err := s.SetStatus(ctx, id, got.EncryptedToken, connectors.StatusReauthorize, e); err != nil {
+				if err := s.SetLifecycle(ctx, id, got.EncryptedToken, connectors.Lifecycle{Status: connectors.StatusReauthorize, LastError: e}, nil); err != nil {
 					t.Fatal(err)
 				}
 				if got, _ := s.Get(ctx, id); got.Status != connectors.StatusReauthorize || !reflect.DeepEqual(got.LastError, e) || got.KeyHash != want.KeyHash {
@@ -208,8 +228,8 @@ func testLifecycleWrites(t *testing.T, s store.Store) {
 	}
 }
 
-// A rotation racing SetStatus loses neither.
-func testConcurrentSetStatusRotate(t *testing.T, s store.Store) {
+// A rotation racing SetLifecycle loses neither.
+func testConcurrentSetLifecycleRotate(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	c := Conn("conn_ssr", "r0")
 	if err := s.Create(ctx, c); err != nil {
@@ -230,7 +250,7 @@ func testConcurrentSetStatusRotate(t *testing.T, s store.Store) {
 		}()
 		go func() {
 			defer wg.Done()
-			if err := s.SetStatus(ctx, c.ID, c.EncryptedToken, status, nil); err != nil {
+			if err := s.SetLifecycle(ctx, c.ID, c.EncryptedToken, connectors.Lifecycle{Status: status}, nil); err != nil {
 				t.Error(err)
 			}
 		}()

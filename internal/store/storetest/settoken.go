@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/igconnect/gateway/internal/connectors"
 	"github.com/igconnect/gateway/internal/store"
@@ -43,7 +44,8 @@ func testSetToken(t *testing.T, s store.Store) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = s.SetToken(ctx, id, tt.userID, []byte(tt.token), tt.username)
+			life := connectors.Lifecycle{TokenExpiresAt: ms(60 * 24 * time.Hour), RefreshDueAt: ms(30 * 24 * time.Hour)}
+			err = s.SetToken(ctx, id, tt.userID, []byte(tt.token), tt.username, life)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("SetToken: %v, want %v", err, tt.want)
 			}
@@ -53,17 +55,17 @@ func testSetToken(t *testing.T, s store.Store) {
 			}
 			want := *before
 			if tt.want == nil {
-				want.EncryptedToken, want.Username = []byte(tt.token), tt.username
+				want.EncryptedToken, want.Username, want.Lifecycle = []byte(tt.token), tt.username, life
 			} else if connectors.ErrorCode(tt.want) != connectors.CodeConflict {
 				t.Fatalf("a refused SetToken answers %v, want a CONFLICT", tt.want)
 			}
 			if got.ID != want.ID || got.KeyHash != want.KeyHash || got.Name != want.Name || got.InstagramUserID != want.InstagramUserID ||
-				got.Username != want.Username || !bytes.Equal(got.EncryptedToken, want.EncryptedToken) || !got.CreatedAt.Equal(want.CreatedAt) {
+				got.Username != want.Username || !bytes.Equal(got.EncryptedToken, want.EncryptedToken) || !got.CreatedAt.Equal(want.CreatedAt) || !equalLifecycle(got, &want) {
 				t.Fatalf("after SetToken: %+v, want %+v", got, want)
 			}
 		})
 	}
-	if err := s.SetToken(ctx, "conn_missing", "17841400000000001", []byte("x"), "x"); !errors.Is(err, connectors.ErrNotFound) {
+	if err := s.SetToken(ctx, "conn_missing", "17841400000000001", []byte("x"), "x", connectors.Lifecycle{}); !errors.Is(err, connectors.ErrNotFound) {
 		t.Fatalf("SetToken of a missing connection: %v", err)
 	}
 	if list, err := s.List(ctx); err != nil || len(list) != len(tests) {
@@ -90,7 +92,7 @@ func testConcurrentSetTokenRotate(t *testing.T, s store.Store) {
 		}()
 		go func() {
 			defer wg.Done()
-			if err := s.SetToken(ctx, c.ID, c.InstagramUserID, []byte(fmt.Sprint("token", round)), fmt.Sprint("user", round)); err != nil {
+			if err := s.SetToken(ctx, c.ID, c.InstagramUserID, []byte(fmt.Sprint("token", round)), fmt.Sprint("user", round), connectors.Lifecycle{}); err != nil {
 				t.Error(err)
 			}
 		}()

@@ -152,9 +152,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ConcurrentUpgradeKey", func(t *testing.T) { testConcurrentUpgradeKey(t, open(t)) })
 	t.Run("SetToken", func(t *testing.T) { testSetToken(t, open(t)) })
 	t.Run("ConcurrentSetTokenRotate", func(t *testing.T) { testConcurrentSetTokenRotate(t, open(t)) })
-	t.Run("SetStatus", func(t *testing.T) { testSetStatus(t, open(t)) })
+	t.Run("SetLifecycle", func(t *testing.T) { testSetLifecycle(t, open(t)) })
 	t.Run("LifecycleWrites", func(t *testing.T) { testLifecycleWrites(t, open(t)) })
-	t.Run("ConcurrentSetStatusRotate", func(t *testing.T) { testConcurrentSetStatusRotate(t, open(t)) })
+	t.Run("ConcurrentSetLifecycleRotate", func(t *testing.T) { testConcurrentSetLifecycleRotate(t, open(t)) })
+	t.Run("Schedule", func(t *testing.T) { testSchedule(t, open(t)) })
+	t.Run("ConcurrentClaimDue", func(t *testing.T) { testConcurrentClaimDue(t, open(t)) })
 	t.Run("Canary", func(t *testing.T) { testCanary(t, open(t)) })
 	t.Run("ConcurrentCreateCanary", func(t *testing.T) { testConcurrentCreateCanary(t, open(t)) })
 
