@@ -52,6 +52,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := d.checkKeyAtStart(ctx, log); err != nil {
 		return err
 	}
+	rctx, stopRefresh := context.WithCancel(ctx)
+	refreshDone := make(chan struct{})
+	go func() { defer close(refreshDone); d.refresher(cfg, log, m).Run(rctx) }()
+	defer func() { stopRefresh(); <-refreshDone }()
 	srv := server.New(server.Options{
 		Connections:    d.connections,
 		Connector:      d.connector,

@@ -148,8 +148,35 @@ func wire(ctx context.Context, cfg *config.Config, m *metrics.Metrics) (*deps, e
 		},
 	}
 	d.connector = instagram.New(client, cfg.InstagramVersion, cfg.PublishTimeout)
+	d.connector.AppSecret = cfg.InstagramAppSecret
 	d.connections = connections.New(d.store, sealer, d.connector)
+	d.connections.Policy = connections.Policy{MinAge: cfg.TokenMinAge, RefreshBefore: cfg.TokenRefreshBefore, CheckInterval: cfg.TokenCheckInterval}
 	return d, nil
+}
+
+// refresher builds the token refresher: one log line and one count per
+// refresh, never a token. Its claims outlive any refresh they cover: twice
+// the longest upstream call with its retries, and a margin.
+func (d *deps) refresher(cfg *config.Config, log *slog.Logger, m *metrics.Metrics) *connections.Refresher {
+	r := connections.NewRefresher(d.connections, log, func(r connections.Refreshed) {
+		m.TokenRefresh(r.Result)
+		attrs := []any{slog.String("connection_id", r.ConnectionID), slog.String("result", r.Result)}
+		switch r.Result {
+		case connections.RefreshOK:
+			if !r.ExpiresAt.IsZero() {
+				attrs = append(attrs, slog.Time("expires_at", r.ExpiresAt))
+			}
+			log.Info("token refreshed", attrs...)
+		case connections.RefreshFailed:
+			attrs = append(attrs, slog.String("code", connectors.ErrorCode(r.Err)), slog.String("err", connectors.ErrorMessage(r.Err)), slog.Time("retry_at", r.RetryAt))
+			log.Warn("token refresh failed", attrs...)
+		default:
+			attrs = append(attrs, slog.String("code", connectors.ErrorCode(r.Err)), slog.String("err", connectors.ErrorMessage(r.Err)))
+			log.Warn("token refresh rejected: the connection needs a new token", attrs...)
+		}
+	})
+	r.Lease = 2*time.Duration(cfg.UpstreamRetries+1)*cfg.UpstreamTimeout + 5*time.Second
+	return r
 }
 
 // limiter builds the per-connection limiter: Redis when configured.

@@ -26,6 +26,7 @@ type Metrics struct {
 	limited        *prometheus.CounterVec
 	storeErrors    prometheus.Counter
 	publish        *prometheus.HistogramVec
+	refreshes      *prometheus.CounterVec
 }
 
 // New registers the series, with the Go runtime's and the process's.
@@ -57,13 +58,16 @@ func New(version, commit string) *Metrics {
 			Name: "gateway_publish_duration_seconds", Help: "Publish calls, container creation to publishing, by result.",
 			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30, 60, 120},
 		}, []string{"result"}),
+		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_token_refreshes_total", Help: "Token refreshes by result: ok, error (retried with backoff) or reauthorize (Instagram rejected the token).",
+		}, []string{"result"}),
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "gateway_build_info", Help: "The gateway's build: always 1.",
 		ConstLabels: prometheus.Labels{"version": version, "commit": commit, "goversion": runtime.Version()},
 	})
 	build.Set(1)
-	r.MustRegister(m.calls, m.latency, m.upstream, m.upstreamErrors, m.limited, m.storeErrors, m.publish, build,
+	r.MustRegister(m.calls, m.latency, m.upstream, m.upstreamErrors, m.limited, m.storeErrors, m.publish, m.refreshes, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -99,6 +103,9 @@ func (m *Metrics) StoreError() { m.storeErrors.Inc() }
 func (m *Metrics) Publish(result string, d time.Duration) {
 	m.publish.WithLabelValues(result).Observe(d.Seconds())
 }
+
+// TokenRefresh counts one token refresh by its result.
+func (m *Metrics) TokenRefresh(result string) { m.refreshes.WithLabelValues(result).Inc() }
 
 // knownGraphCodes bound the graph_code label; others count as "other".
 var knownGraphCodes = map[int]bool{1: true, 2: true, 4: true, 9: true, 10: true, 17: true, 32: true, 100: true,
