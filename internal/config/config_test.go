@@ -99,14 +99,15 @@ const validKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 // withSecrets is an environment holding a secret in every variable that can
 // hold one.
 var withSecrets = map[string]string{
-	"GATEWAY_REDIS_URL":      "redis://user:redis-url-pw@127.0.0.1:6379/0",
-	"GATEWAY_REDIS_PASSWORD": "separate-redis-pw",
-	"GATEWAY_ADMIN_TOKEN":    "admin-secret-0123456789",
-	"GATEWAY_ENCRYPTION_KEY": validKey,
-	"GATEWAY_INSTAGRAM_URL":  "https://ig-user:ig-url-pw@graph.example.com",
+	"GATEWAY_REDIS_URL":            "redis://user:redis-url-pw@127.0.0.1:6379/0",
+	"GATEWAY_REDIS_PASSWORD":       "separate-redis-pw",
+	"GATEWAY_ADMIN_TOKEN":          "admin-secret-0123456789",
+	"GATEWAY_ENCRYPTION_KEY":       validKey,
+	"GATEWAY_INSTAGRAM_URL":        "https://ig-user:ig-url-pw@graph.example.com",
+	"GATEWAY_INSTAGRAM_APP_SECRET": "app-secret-0123456789abcdef",
 }
 
-var secretValues = []string{"redis-url-pw", "separate-redis-pw", "admin-secret-0123456789", validKey, "MDEyMzQ1", "ig-user", "ig-url-pw"}
+var secretValues = []string{"redis-url-pw", "separate-redis-pw", "admin-secret-0123456789", validKey, "MDEyMzQ1", "ig-user", "ig-url-pw", "app-secret-0123456789abcdef"}
 
 func assertNoSecret(t *testing.T, where, s string) {
 	t.Helper()
@@ -130,6 +131,7 @@ func TestHelpHidesSecrets(t *testing.T) {
 		{"admin-token", ""},
 		{"redis-password", ""},
 		{"encryption-key", ""},
+		{"instagram-app-secret", ""},
 	}
 	for _, tt := range tests {
 		if got := fs.Lookup(tt.flag).DefValue; got != tt.def {
@@ -138,7 +140,8 @@ func TestHelpHidesSecrets(t *testing.T) {
 	}
 	// The values themselves still reach Load.
 	c, err := Load(fs)
-	if err != nil || c.AdminToken != withSecrets["GATEWAY_ADMIN_TOKEN"] || c.RedisURL != withSecrets["GATEWAY_REDIS_URL"] {
+	if err != nil || c.AdminToken != withSecrets["GATEWAY_ADMIN_TOKEN"] || c.RedisURL != withSecrets["GATEWAY_REDIS_URL"] ||
+		c.InstagramAppSecret != withSecrets["GATEWAY_INSTAGRAM_APP_SECRET"] {
 		t.Fatalf("%+v %v", c, err)
 	}
 }
@@ -196,6 +199,7 @@ func TestErrorsHideSecrets(t *testing.T) {
 		{map[string]string{"GATEWAY_ENCRYPTION_KEY": "redis-url-pw-not-base64"}, "GATEWAY_ENCRYPTION_KEY"},
 		{map[string]string{"GATEWAY_ENCRYPTION_KEY": "c2VwYXJhdGUtcmVkaXMtcHc="}, "GATEWAY_ENCRYPTION_KEY"},
 		{map[string]string{"GATEWAY_ENCRYPTION_KEY_FILE": badKeyFile}, "GATEWAY_ENCRYPTION_KEY_FILE"},
+		{map[string]string{"GATEWAY_INSTAGRAM_APP_SECRET": "ig-url-pw with a space"}, "GATEWAY_INSTAGRAM_APP_SECRET"},
 		{map[string]string{"GATEWAY_SANDBOX": "true", "GATEWAY_REDIS_URL": "redis://:redis-url-pw@127.0.0.1:6379", "GATEWAY_ENCRYPTION_KEY": validKey}, "GATEWAY_SANDBOX"},
 	}
 	for _, tt := range tests {
@@ -272,6 +276,45 @@ func TestPublishConcurrency(t *testing.T) {
 			}
 			if err != nil || c.PublishConcurrency != tt.want {
 				t.Fatalf("%v %v, want %d", c, err, tt.want)
+			}
+		})
+	}
+}
+
+// The token refresh policy: its defaults, and each variable within its
+// bounds.
+func TestTokenPolicy(t *testing.T) {
+	tests := []struct {
+		env        string
+		value      string
+		minAge     time.Duration
+		before     time.Duration
+		check      time.Duration
+		refusedMsg string // non-empty: refused, the message names the bounds
+	}{
+		{"GATEWAY_TOKEN_MIN_AGE", "", 24 * time.Hour, 720 * time.Hour, time.Hour, ""},
+		{"GATEWAY_TOKEN_MIN_AGE", "1s", time.Second, 720 * time.Hour, time.Hour, ""},
+		{"GATEWAY_TOKEN_MIN_AGE", "720h", 720 * time.Hour, 720 * time.Hour, time.Hour, ""},
+		{"GATEWAY_TOKEN_MIN_AGE", "721h", 0, 0, 0, "from 1s to 720h, for example 24h"},
+		{"GATEWAY_TOKEN_MIN_AGE", "500ms", 0, 0, 0, "from 1s to 720h"},
+		{"GATEWAY_TOKEN_REFRESH_BEFORE", "48h", 24 * time.Hour, 48 * time.Hour, time.Hour, ""},
+		{"GATEWAY_TOKEN_REFRESH_BEFORE", "1417h", 0, 0, 0, "from 1s to 1416h"},
+		{"GATEWAY_TOKEN_REFRESH_BEFORE", "soon", 0, 0, 0, "from 1s to 1416h"},
+		{"GATEWAY_TOKEN_CHECK_INTERVAL", "100ms", 24 * time.Hour, 720 * time.Hour, 100 * time.Millisecond, ""},
+		{"GATEWAY_TOKEN_CHECK_INTERVAL", "25h", 0, 0, 0, "from 100ms to 24h, for example 1h"},
+		{"GATEWAY_TOKEN_CHECK_INTERVAL", "0", 0, 0, 0, "from 100ms to 24h"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
+			c, err := Parse(nil, env(map[string]string{tt.env: tt.value}), io.Discard)
+			if tt.refusedMsg != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.env) || !strings.Contains(err.Error(), tt.refusedMsg) {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			if err != nil || c.TokenMinAge != tt.minAge || c.TokenRefreshBefore != tt.before || c.TokenCheckInterval != tt.check {
+				t.Fatalf("%+v %v", c, err)
 			}
 		})
 	}
