@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -314,8 +315,8 @@ func checkDeployment(t *testing.T, dep *appsv1.Deployment, mode string, replicas
 
 // checkEnvironment checks that every variable the chart sets is one the
 // gateway reads, that every Secret key referenced exists, and that the
-// gateway accepts the resulting configuration.
-func checkEnvironment(t *testing.T, r *rendered, dep *appsv1.Deployment, mode string) {
+// gateway accepts the resulting configuration, which it returns.
+func checkEnvironment(t *testing.T, r *rendered, dep *appsv1.Deployment, mode string) *config.Config {
 	t.Helper()
 	c := dep.Spec.Template.Spec.Containers[0]
 	env := map[string]string{}
@@ -349,9 +350,10 @@ func checkEnvironment(t *testing.T, r *rendered, dep *appsv1.Deployment, mode st
 			if !ok {
 				// existingSecret: the operator's; stand in for its values.
 				env[e.Name] = map[string]string{
-					"admin-token":    "operator-admin-token-0123456789",
-					"encryption-key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-					"redis-password": "operator-redis-password",
+					"admin-token":          "operator-admin-token-0123456789",
+					"encryption-key":       "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+					"redis-password":       "operator-redis-password",
+					"instagram-app-secret": "operator-instagram-app-secret",
 				}[ref.Key]
 				continue
 			}
@@ -380,6 +382,7 @@ func checkEnvironment(t *testing.T, r *rendered, dep *appsv1.Deployment, mode st
 	if pod.TerminationGracePeriodSeconds == nil || *pod.TerminationGracePeriodSeconds <= preStop+int64(cfg.ShutdownGrace.Seconds()) {
 		t.Errorf("terminationGracePeriodSeconds %v must exceed preStop %d s + shutdown grace %s", pod.TerminationGracePeriodSeconds, preStop, cfg.ShutdownGrace)
 	}
+	return cfg
 }
 
 // checkSelectors checks that Service, PDB, HPA, ServiceMonitor and
@@ -509,6 +512,11 @@ func TestRefused(t *testing.T) {
 		{"short admin token", []string{"secrets.adminToken=short"}, "/secrets/adminToken'", "", ""},
 		{"bad encryption key", []string{"secrets.encryptionKey=not-a-key"}, "/secrets/encryptionKey'", "", ""},
 		{"bad rate limit", []string{"gateway.rateLimit=100/min"}, "/gateway/rateLimit'", "", ""},
+		{"token min age not a duration", []string{"gateway.tokenRefresh.minAge=soon"}, "/gateway/tokenRefresh/minAge'", "", ""},
+		{"negative token refresh window", []string{"gateway.tokenRefresh.refreshBefore=-1h"}, "/gateway/tokenRefresh/refreshBefore'", "", ""},
+		{"token check interval without a unit", []string{"gateway.tokenRefresh.checkInterval=60"}, "/gateway/tokenRefresh/checkInterval'", "", ""},
+		{"unknown token refresh value", []string{"gateway.tokenRefresh.maxAge=1h"}, "additional properties 'maxAge' not allowed", "", ""},
+		{"app secret with a space", []string{"secrets.instagramAppSecret=app secret"}, "/secrets/instagramAppSecret'", "", ""},
 		{"unknown value", []string{"replicas=3"}, "additional properties 'replicas' not allowed", "", ""},
 	}
 	for _, tt := range tests {
@@ -536,6 +544,190 @@ func TestRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The token refresh's timing reaches every replica through the ConfigMap as
+// the durations given, and the gateway reads them as such.
+func TestTokenRefresh(t *testing.T) {
+	tests := []struct {
+		name                     string
+		args                     []string
+		mode                     string
+		minAge, before, interval time.Duration
+	}{
+		{"default", nil, "redis", 24 * time.Hour, 720 * time.Hour, time.Hour},
+		{"set", []string{"--set", "gateway.tokenRefresh.minAge=36h", "--set", "gateway.tokenRefresh.refreshBefore=240h", "--set", "gateway.tokenRefresh.checkInterval=1m30s"},
+			"redis", 36 * time.Hour, 240 * time.Hour, 90 * time.Second},
+		{"one set, the others default", []string{"--set", "gateway.tokenRefresh.checkInterval=500ms"},
+			"redis", 24 * time.Hour, 720 * time.Hour, 500 * time.Millisecond},
+		{"production example", valuesArgs("external-redis.yaml"), "redis", 48 * time.Hour, 360 * time.Hour, 15 * time.Minute},
+		{"embedded", []string{"--set", "mode=embedded", "--set", "replicaCount=1", "--set", "gateway.tokenRefresh.minAge=1h"},
+			"embedded", time.Hour, 720 * time.Hour, time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := render(t, "rel", tt.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := decode(t, out)
+			cm, ok := r.get("ConfigMap", "rel-instagram-gateway").(*corev1.ConfigMap)
+			if !ok {
+				t.Fatal("no ConfigMap")
+			}
+			for k, want := range map[string]time.Duration{
+				"GATEWAY_TOKEN_MIN_AGE":        tt.minAge,
+				"GATEWAY_TOKEN_REFRESH_BEFORE": tt.before,
+				"GATEWAY_TOKEN_CHECK_INTERVAL": tt.interval,
+			} {
+				got, err := time.ParseDuration(cm.Data[k])
+				if err != nil || got != want {
+					t.Errorf("ConfigMap %s = %q, want %s", k, cm.Data[k], want)
+				}
+			}
+			dep, ok := r.get("Deployment", "rel-instagram-gateway").(*appsv1.Deployment)
+			if !ok {
+				t.Fatal("no Deployment")
+			}
+			cfg := checkEnvironment(t, r, dep, tt.mode)
+			if cfg.TokenMinAge != tt.minAge || cfg.TokenRefreshBefore != tt.before || cfg.TokenCheckInterval != tt.interval {
+				t.Errorf("the gateway reads %s, %s, %s; want %s, %s, %s",
+					cfg.TokenMinAge, cfg.TokenRefreshBefore, cfg.TokenCheckInterval, tt.minAge, tt.before, tt.interval)
+			}
+		})
+	}
+}
+
+// The Instagram app's secret lives only in a Secret: the chart's, when
+// secrets.instagramAppSecret is set, or the key instagram-app-secret of
+// secrets.existingSecret, which may lack it (an optional reference). It is
+// never in the ConfigMap nor in any other object, and a bad value is refused
+// without being shown.
+func TestInstagramAppSecret(t *testing.T) {
+	const (
+		value = "app-secret-0123456789abcdef"
+		full  = "rel-instagram-gateway"
+		key   = "instagram-app-secret"
+	)
+	tests := []struct {
+		name     string
+		set      []string
+		mode     string
+		ref      string // the Secret GATEWAY_INSTAGRAM_APP_SECRET refers to; "": no variable
+		optional bool
+		stored   bool // the chart's Secret holds the value
+	}{
+		{"unset", nil, "redis", "", false, false},
+		{"set", []string{"secrets.instagramAppSecret=" + value}, "redis", full, false, true},
+		{"set, embedded", []string{"mode=embedded", "replicaCount=1", "secrets.instagramAppSecret=" + value}, "embedded", full, false, true},
+		{"existing Secret", []string{"secrets.existingSecret=mine"}, "redis", "mine", true, false},
+		{"existing Secret and a value", []string{"secrets.existingSecret=mine", "secrets.instagramAppSecret=" + value}, "redis", "mine", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var args []string
+			for _, s := range tt.set {
+				args = append(args, "--set", s)
+			}
+			out, err := render(t, "rel", args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := decode(t, out)
+			sec, hasSecret := r.get("Secret", full).(*corev1.Secret)
+			if hasSecret {
+				got, ok := sec.Data[key]
+				if ok != tt.stored || (tt.stored && string(got) != value) {
+					t.Errorf("the chart's Secret has %s = %q (%v), want it: %v", key, got, ok, tt.stored)
+				}
+			} else if tt.stored {
+				t.Fatal("no Secret to hold the value")
+			}
+			for _, k := range r.order {
+				if strings.HasPrefix(k, "Secret/") {
+					continue
+				}
+				js, err := json.Marshal(r.objects[k])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if bytes.Contains(js, []byte(value)) || bytes.Contains(js, []byte(base64.StdEncoding.EncodeToString([]byte(value)))) {
+					t.Errorf("%s holds the app secret", k)
+				}
+			}
+			cm := r.get("ConfigMap", full).(*corev1.ConfigMap)
+			if _, ok := cm.Data["GATEWAY_INSTAGRAM_APP_SECRET"]; ok {
+				t.Error("the ConfigMap sets GATEWAY_INSTAGRAM_APP_SECRET")
+			}
+			dep := r.get("Deployment", full).(*appsv1.Deployment)
+			var found *corev1.EnvVar
+			for i, e := range dep.Spec.Template.Spec.Containers[0].Env {
+				if e.Name == "GATEWAY_INSTAGRAM_APP_SECRET" {
+					found = &dep.Spec.Template.Spec.Containers[0].Env[i]
+				}
+			}
+			switch {
+			case tt.ref == "" && found != nil:
+				t.Errorf("GATEWAY_INSTAGRAM_APP_SECRET set with nothing to refer to: %+v", found)
+			case tt.ref == "":
+			case found == nil:
+				t.Fatal("no GATEWAY_INSTAGRAM_APP_SECRET")
+			case found.Value != "" || found.ValueFrom == nil || found.ValueFrom.SecretKeyRef == nil:
+				t.Fatalf("GATEWAY_INSTAGRAM_APP_SECRET is not a Secret's key: %+v", found)
+			default:
+				ref := found.ValueFrom.SecretKeyRef
+				optional := ref.Optional != nil && *ref.Optional
+				if ref.Name != tt.ref || ref.Key != key || optional != tt.optional {
+					t.Errorf("GATEWAY_INSTAGRAM_APP_SECRET refers to %s/%s, optional %v; want %s/%s, optional %v",
+						ref.Name, ref.Key, optional, tt.ref, key, tt.optional)
+				}
+			}
+			cfg := checkEnvironment(t, r, dep, tt.mode)
+			if tt.stored && cfg.InstagramAppSecret != value {
+				t.Errorf("the gateway reads the app secret %q, want %q", cfg.InstagramAppSecret, value)
+			}
+			if !tt.stored && tt.ref == "" && cfg.InstagramAppSecret != "" {
+				t.Errorf("the gateway reads the app secret %q, want none", cfg.InstagramAppSecret)
+			}
+		})
+	}
+
+	// Pods roll when the chart's Secret gains the value (the other secrets
+	// given, so that nothing is generated afresh).
+	t.Run("pods roll", func(t *testing.T) {
+		checksum := func(set ...string) string {
+			t.Helper()
+			args := valuesArgs("bundled-redis.yaml")
+			args = append(args, "--set", "redis.bundled.enabled=false", "--set", "redis.url=redis://redis:6379/0")
+			for _, s := range set {
+				args = append(args, "--set", s)
+			}
+			out, err := render(t, "rel", args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return decode(t, out).get("Deployment", full).(*appsv1.Deployment).Spec.Template.Annotations["checksum/secret"]
+		}
+		without, again := checksum("secrets.instagramAppSecret="), checksum("secrets.instagramAppSecret=")
+		with := checksum("secrets.instagramAppSecret=" + value)
+		if without == "" || without != again {
+			t.Fatalf("checksum/secret %q, then %q, for the same values", without, again)
+		}
+		if with == without {
+			t.Error("checksum/secret does not change with the app secret: pods would keep the old one")
+		}
+	})
+
+	t.Run("refused without showing it", func(t *testing.T) {
+		set := "secrets.instagramAppSecret=sekrit-0123 456"
+		_, err := render(t, "rel", "--set", set)
+		if err == nil {
+			t.Fatal("a secret with a space rendered")
+		}
+		if shown := strings.ReplaceAll(err.Error(), set, ""); !strings.Contains(shown, "/secrets/instagramAppSecret'") || strings.Contains(shown, "sekrit") {
+			t.Errorf("the error must name the value, not show it: %v", shown)
+		}
+	})
 }
 
 // Long release names are cut to Kubernetes' 63 characters, the bundled

@@ -93,7 +93,8 @@ The service account's name.
 {{- end }}
 
 {{/*
-The Secret holding admin-token, encryption-key and redis-password.
+The Secret holding admin-token, encryption-key, redis-password and
+instagram-app-secret.
 */}}
 {{- define "instagram-gateway.secretName" -}}
 {{- default (include "instagram-gateway.fullname" .) .Values.secrets.existingSecret }}
