@@ -142,12 +142,14 @@ func (r *Refresher) Run(ctx context.Context) {
 	}
 }
 
-// Reschedule puts every connection that may need a refresh on the
-// schedule, no later than its record says, or now when the record says
-// nothing (stored before the gateway refreshed tokens); a connection that
-// needs reauthorization is left off. It repairs a schedule that lost
+// Reschedule puts every connection that may need a refresh and is missing
+// from the schedule back on it, at the due time its record says, or now
+// when the record says nothing (stored before the gateway refreshed
+// tokens); a connection that needs reauthorization is left off. An entry
+// there is stays as it is: lowering it would cut short another replica's
+// claim, and refresh the token twice. It repairs a schedule that lost
 // entries, and reads every connection once: it runs at start, not per
-// sweep. It returns how many connections it scheduled.
+// sweep. It returns how many connections it checked.
 func (r *Refresher) Reschedule(ctx context.Context) (int, error) {
 	list, err := r.Store.List(ctx)
 	if err != nil {
@@ -162,7 +164,7 @@ func (r *Refresher) Reschedule(ctx context.Context) (int, error) {
 		if at.IsZero() {
 			at = now
 		}
-		if err := r.Store.ScheduleNoLater(ctx, c.ID, at); err != nil {
+		if err := r.Store.ScheduleIfAbsent(ctx, c.ID, at); err != nil {
 			return n, err
 		}
 		n++

@@ -529,8 +529,11 @@ func TestTwoReplicas(t *testing.T) {
 	}
 	kill()
 	<-done
-	// The other replica sweeps at once: it takes everything but what the
-	// dead one holds.
+	// The other replica starts (Reschedule) and sweeps at once: it takes
+	// everything but what the dead one holds.
+	if _, err := b.Reschedule(ctx); err != nil {
+		t.Fatal(err)
+	}
 	b.sweep(t)
 	held := 0
 	for i := range users {

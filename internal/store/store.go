@@ -63,6 +63,9 @@ type Store interface {
 	// ScheduleNoLater sets when connection id is next due, unless it is
 	// due earlier already.
 	ScheduleNoLater(ctx context.Context, id string, at time.Time) error
+	// ScheduleIfAbsent sets when connection id is next due, unless it is on
+	// the schedule already (due, or claimed: a claim is never cut short).
+	ScheduleIfAbsent(ctx context.Context, id string, at time.Time) error
 	// Unschedule removes connection id from the schedule.
 	Unschedule(ctx context.Context, id string) error
 	// ClaimDue returns up to n connections due at now, earliest first, and

@@ -295,13 +295,22 @@ func dueKey(ms uint64, id string) []byte {
 	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(id)), ms), id...)
 }
 
-// schedule sets id's due time to at, unless noLater and it is due earlier.
-func schedule(tx *bolt.Tx, id string, at time.Time, noLater bool) error {
+// scheduleMode says when schedule keeps an entry as it is.
+type scheduleMode int
+
+const (
+	always   scheduleMode = iota // replace it
+	noLater                      // keep it when it is due earlier
+	ifAbsent                     // keep it
+)
+
+// schedule sets id's due time to at, unless mode keeps the entry there is.
+func schedule(tx *bolt.Tx, id string, at time.Time, mode scheduleMode) error {
 	due, byID := tx.Bucket(bucketDue), tx.Bucket(bucketDueByID)
 	ms := uint64(max(at.UnixMilli(), 0))
 	if old := byID.Get([]byte(id)); len(old) == 8 {
 		was := binary.BigEndian.Uint64(old)
-		if noLater && was <= ms {
+		if mode == ifAbsent || (mode == noLater && was <= ms) {
 			return nil
 		}
 		if err := due.Delete(dueKey(was, id)); err != nil {
@@ -315,11 +324,15 @@ func schedule(tx *bolt.Tx, id string, at time.Time, noLater bool) error {
 }
 
 func (s *Store) Schedule(_ context.Context, id string, at time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return schedule(tx, id, at, false) })
+	return s.db.Update(func(tx *bolt.Tx) error { return schedule(tx, id, at, always) })
 }
 
 func (s *Store) ScheduleNoLater(_ context.Context, id string, at time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return schedule(tx, id, at, true) })
+	return s.db.Update(func(tx *bolt.Tx) error { return schedule(tx, id, at, noLater) })
+}
+
+func (s *Store) ScheduleIfAbsent(_ context.Context, id string, at time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return schedule(tx, id, at, ifAbsent) })
 }
 
 // unschedule removes id from the schedule.
@@ -353,7 +366,7 @@ func (s *Store) ClaimDue(_ context.Context, now time.Time, n int, lease time.Dur
 			ids = append(ids, string(k[8:]))
 		}
 		for _, id := range ids {
-			if err := schedule(tx, id, now.Add(lease), false); err != nil {
+			if err := schedule(tx, id, now.Add(lease), always); err != nil {
 				return err
 			}
 		}

@@ -363,6 +363,10 @@ func (s *Store) ScheduleNoLater(ctx context.Context, id string, at time.Time) er
 	return unavailable(s.rdb.ZAddLT(ctx, dueKey, redis.Z{Score: score(at), Member: id}).Err())
 }
 
+func (s *Store) ScheduleIfAbsent(ctx context.Context, id string, at time.Time) error {
+	return unavailable(s.rdb.ZAddNX(ctx, dueKey, redis.Z{Score: score(at), Member: id}).Err())
+}
+
 func (s *Store) Unschedule(ctx context.Context, id string) error {
 	return unavailable(s.rdb.ZRem(ctx, dueKey, id).Err())
 }

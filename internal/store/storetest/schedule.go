@@ -54,7 +54,10 @@ func testSchedule(t *testing.T, s store.Store) {
 	if got, want := claim(at(4), 10, 10*time.Minute), []string{"c3", "c9"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("ClaimDue(at 4) = %v, want %v (earliest first)", got, want)
 	}
-	// Claimed entries are held until at(14): not claimed again before.
+	// Claimed entries are held until at(14): not claimed again before, and
+	// ScheduleIfAbsent leaves them (and every entry there is) as they are.
+	must(s.ScheduleIfAbsent(ctx, "c3", at(0)))
+	must(s.ScheduleIfAbsent(ctx, "c5", at(0)))
 	if got, want := claim(at(13), 1, time.Minute), []string{"c5"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("ClaimDue(at 13, 1) = %v, want %v (n bounds it)", got, want)
 	}
@@ -65,6 +68,12 @@ func testSchedule(t *testing.T, s store.Store) {
 	if got, want := claim(at(14), 10, time.Minute), []string{"c3", "c9", "c5"}; !reflect.DeepEqual(sorted(got), sorted(want)) {
 		t.Fatalf("after the lease: %v, want %v", got, want)
 	}
+	// ScheduleIfAbsent adds an entry that is missing.
+	must(s.ScheduleIfAbsent(ctx, "c7", at(14)))
+	if got, want := claim(at(14), 10, time.Minute), []string{"c7"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("ScheduleIfAbsent of a missing entry: claimed %v, want %v", got, want)
+	}
+	must(s.Unschedule(ctx, "c7"))
 	// A claimer reschedules what it finished.
 	must(s.Schedule(ctx, "c3", at(1000)))
 	must(s.Unschedule(ctx, "c5"))
