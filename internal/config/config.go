@@ -4,6 +4,8 @@
 package config
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,6 +58,14 @@ type Config struct {
 	// InstagramAppSecret, when set, exchanges the short-lived tokens given
 	// to create and set-token for long-lived ones.
 	InstagramAppSecret string
+	// InstagramAppID, with the app secret and PublicURL, enables Instagram
+	// Login: connect links and the OAuth server (contract §9).
+	InstagramAppID        string
+	InstagramAuthorizeURL string
+	InstagramTokenURL     string
+	InstagramScopes       []string
+	// OAuthClients are the gateway's own OAuth clients (Power Automate).
+	OAuthClients []OAuthClient
 	// TokenMinAge, TokenRefreshBefore and TokenCheckInterval say when
 	// tokens are refreshed (contract §8).
 	TokenMinAge        time.Duration
@@ -74,6 +84,17 @@ type Config struct {
 	// in the table's order, for LogValue.
 	shown []slog.Attr
 }
+
+// OAuthClient is one client of the gateway's OAuth server.
+type OAuthClient struct {
+	ClientID string `json:"client_id"`
+	// ClientSecret is empty for a public client (which must use PKCE).
+	ClientSecret string   `json:"client_secret"`
+	RedirectURIs []string `json:"redirect_uris"`
+}
+
+// Login tells whether Instagram Login is configured (contract §9).
+func (c *Config) Login() bool { return c.InstagramAppID != "" }
 
 // Embedded tells whether the gateway runs without Redis.
 func (c *Config) Embedded() bool { return c.RedisURL == "" }
@@ -276,6 +297,42 @@ var variables = []variable{
 		c.InstagramAppSecret = v
 		return nil
 	}},
+	{"GATEWAY_INSTAGRAM_APP_ID", "instagram-app-id", "", "the Instagram app's ID: enables Instagram Login (connect links, the OAuth server); needs GATEWAY_INSTAGRAM_APP_SECRET and GATEWAY_PUBLIC_URL", plain, func(c *Config, v string) error {
+		if strings.IndexFunc(v, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+			return errors.New("must be printable ASCII without spaces")
+		}
+		c.InstagramAppID = v
+		return nil
+	}},
+	{"GATEWAY_INSTAGRAM_AUTHORIZE_URL", "instagram-authorize-url", "https://www.instagram.com/oauth/authorize", "Instagram's consent page", plain, httpURL(func(c *Config) *string { return &c.InstagramAuthorizeURL })},
+	{"GATEWAY_INSTAGRAM_TOKEN_URL", "instagram-token-url", "https://api.instagram.com/oauth/access_token", "Instagram's code exchange", plain, httpURL(func(c *Config) *string { return &c.InstagramTokenURL })},
+	{"GATEWAY_INSTAGRAM_SCOPES", "instagram-scopes", "instagram_business_basic,instagram_business_content_publish,instagram_business_manage_comments,instagram_business_manage_insights", "comma-separated scopes asked at Instagram's consent", plain, func(c *Config, v string) error {
+		c.InstagramScopes = nil
+		for _, s := range strings.Split(v, ",") {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			if strings.IndexFunc(s, func(r rune) bool {
+				return !(r == '_' || r == '.' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+			}) >= 0 {
+				return fmt.Errorf("%q is not a scope name", s)
+			}
+			c.InstagramScopes = append(c.InstagramScopes, s)
+		}
+		if len(c.InstagramScopes) == 0 {
+			return errors.New("must name at least one scope")
+		}
+		return nil
+	}},
+	{"GATEWAY_OAUTH_CLIENTS", "oauth-clients", "", `the gateway's OAuth clients: a JSON list of {"client_id","client_secret","redirect_uris":[…]}, or @/path/to/file holding it`, secret, func(c *Config, v string) error {
+		clients, err := parseOAuthClients(v)
+		if err != nil {
+			return err
+		}
+		c.OAuthClients = clients
+		return nil
+	}},
 	durationIn("GATEWAY_TOKEN_MIN_AGE", "token-min-age", "24h", "Instagram refreshes only tokens at least this old", time.Second, 30*24*time.Hour, func(c *Config) *time.Duration { return &c.TokenMinAge }),
 	durationIn("GATEWAY_TOKEN_REFRESH_BEFORE", "token-refresh-before", "720h", "refresh a token once it expires within this", time.Second, 59*24*time.Hour, func(c *Config) *time.Duration { return &c.TokenRefreshBefore }),
 	durationIn("GATEWAY_TOKEN_CHECK_INTERVAL", "token-check-interval", "1h", "how often the gateway looks for tokens to refresh", 100*time.Millisecond, 24*time.Hour, func(c *Config) *time.Duration { return &c.TokenCheckInterval }),
@@ -326,6 +383,65 @@ func duration(env, flag, def, usage string, field func(*Config) *time.Duration) 
 		*field(c) = d
 		return nil
 	}}
+}
+
+// httpURL is a variable holding an absolute http(s) URL without a fragment.
+func httpURL(field func(*Config) *string) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" || u.User != nil {
+			return errors.New("must be an http(s) URL with no credentials or fragment")
+		}
+		*field(c) = v
+		return nil
+	}
+}
+
+// parseOAuthClients reads GATEWAY_OAUTH_CLIENTS: a JSON list, or @file.
+// Every client has an ID of its own and at least one redirect URI, each an
+// absolute URL without a fragment (https, or http on a loopback host).
+func parseOAuthClients(v string) ([]OAuthClient, error) {
+	if v == "" {
+		return nil, nil
+	}
+	raw := []byte(v)
+	if path, ok := strings.CutPrefix(v, "@"); ok {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, errors.New("file cannot be read: " + pathError(err))
+		}
+		raw = b
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var clients []OAuthClient
+	if err := dec.Decode(&clients); err != nil || dec.More() {
+		return nil, errors.New(`must be a JSON list of {"client_id","client_secret","redirect_uris":[…]}`)
+	}
+	seen := map[string]bool{}
+	for i, cl := range clients {
+		if cl.ClientID == "" || len(cl.ClientID) > 200 || strings.IndexFunc(cl.ClientID, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+			return nil, fmt.Errorf("client %d: client_id must be 1 to 200 printable ASCII characters without spaces", i+1)
+		}
+		if seen[cl.ClientID] {
+			return nil, fmt.Errorf("client %q is listed twice", cl.ClientID)
+		}
+		seen[cl.ClientID] = true
+		if cl.ClientSecret != "" && len(cl.ClientSecret) < 16 {
+			return nil, fmt.Errorf("client %q: client_secret must be at least 16 characters (or absent: a public client, which must use PKCE)", cl.ClientID)
+		}
+		if len(cl.RedirectURIs) == 0 {
+			return nil, fmt.Errorf("client %q: redirect_uris must name at least one URI", cl.ClientID)
+		}
+		for _, r := range cl.RedirectURIs {
+			u, err := url.Parse(r)
+			loopback := err == nil && (u.Hostname() == "localhost" || net.ParseIP(u.Hostname()).IsLoopback())
+			if err != nil || u.Host == "" || u.Fragment != "" || u.User != nil || !(u.Scheme == "https" || u.Scheme == "http" && loopback) {
+				return nil, fmt.Errorf("client %q: redirect URI %q must be an absolute https URL (http only on a loopback host) without a fragment", cl.ClientID, r)
+			}
+		}
+	}
+	return clients, nil
 }
 
 // durationIn is a variable holding a duration from lo to hi.
@@ -415,6 +531,15 @@ func Load(fs *flag.FlagSet) (*Config, error) {
 	}
 	if !c.Embedded() && c.EncryptionKey == nil {
 		return nil, &Error{Env: "GATEWAY_ENCRYPTION_KEY", Flag: "encryption-key", Err: errors.New("is required when GATEWAY_REDIS_URL is set, or GATEWAY_ENCRYPTION_KEY_FILE (all replicas must share it)")}
+	}
+	if c.Login() && c.InstagramAppSecret == "" {
+		return nil, &Error{Env: "GATEWAY_INSTAGRAM_APP_ID", Flag: "instagram-app-id", Value: c.InstagramAppID, Err: errors.New("needs GATEWAY_INSTAGRAM_APP_SECRET: Instagram Login exchanges codes with the app's secret")}
+	}
+	if c.Login() && c.PublicURL == "" && !c.Sandbox {
+		return nil, &Error{Env: "GATEWAY_INSTAGRAM_APP_ID", Flag: "instagram-app-id", Value: c.InstagramAppID, Err: errors.New("needs GATEWAY_PUBLIC_URL: Instagram Login's redirect URI is built on it")}
+	}
+	if len(c.OAuthClients) > 0 && !c.Login() && !c.Sandbox {
+		return nil, &Error{Env: "GATEWAY_OAUTH_CLIENTS", Flag: "oauth-clients", Value: "set", Err: errors.New("needs Instagram Login (GATEWAY_INSTAGRAM_APP_ID): the OAuth server signs people in with it")}
 	}
 	if c.Sandbox && !c.Embedded() {
 		return nil, &Error{Env: "GATEWAY_SANDBOX", Flag: "sandbox", Value: "true", Err: errors.New("runs on its own embedded store, apart from real data: unset GATEWAY_REDIS_URL")}

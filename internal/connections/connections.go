@@ -49,7 +49,9 @@ func validToken(t string) error {
 	return nil
 }
 
-func validName(n string) error {
+// ValidName checks a connection name: at most MaxNameLength characters,
+// none a control character.
+func ValidName(n string) error {
 	if len([]rune(n)) > MaxNameLength {
 		return connectors.Errorf(connectors.CodeBadRequest, "name is longer than %d characters", MaxNameLength)
 	}
@@ -69,14 +71,18 @@ func (s *Service) Create(ctx context.Context, token, name string) (connectors.Co
 		return connectors.ConnectionView{}, err
 	}
 	name = strings.TrimSpace(name)
-	if err := validName(name); err != nil {
+	if err := ValidName(name); err != nil {
 		return connectors.ConnectionView{}, err
 	}
 	grant, who, err := s.obtain(ctx, token)
 	if err != nil {
 		return connectors.ConnectionView{}, err
 	}
-	token = grant.Token
+	return s.create(ctx, grant, who, name)
+}
+
+// create stores a new connection of user who with grant's token.
+func (s *Service) create(ctx context.Context, grant connectors.Grant, who connectors.Identity, name string) (connectors.ConnectionView, error) {
 	id, err := secret.NewID()
 	if err != nil {
 		return connectors.ConnectionView{}, err
@@ -85,7 +91,7 @@ func (s *Service) Create(ctx context.Context, token, name string) (connectors.Co
 	if err != nil {
 		return connectors.ConnectionView{}, err
 	}
-	sealed, err := s.Sealer.Seal(id, token)
+	sealed, err := s.Sealer.Seal(id, grant.Token)
 	if err != nil {
 		return connectors.ConnectionView{}, err
 	}
@@ -103,9 +109,39 @@ func (s *Service) Create(ctx context.Context, token, name string) (connectors.Co
 	if err := s.Store.Create(ctx, c); err != nil {
 		return connectors.ConnectionView{}, err
 	}
+	// The user's latest connection, for Connect; a failed write leaves
+	// the previous one (or none), and Connect then creates another.
+	_ = s.Store.PutTicket(ctx, ticketUser, who.UserID, []byte(id), 0)
 	v := c.View()
 	v.APIKey = key
 	return v, nil
+}
+
+// ticketUser is the ticket kind that names, by Instagram user ID, the
+// connection the user made last.
+const ticketUser = "user"
+
+// Connect stores the token of someone who signed in with Instagram: the
+// connection their Instagram user made last gets the token (its ID, key
+// and name kept: created is false), or else a new connection named name is
+// made (created: its key is in the answer, this once).
+func (s *Service) Connect(ctx context.Context, grant connectors.Grant, name string) (v connectors.ConnectionView, created bool, err error) {
+	if err := ValidName(name); err != nil {
+		return v, false, err
+	}
+	who, err := s.Connector.Identify(ctx, grant.Token)
+	if err != nil {
+		return v, false, rejected(err)
+	}
+	if id, err := s.Store.GetTicket(ctx, ticketUser, who.UserID); err == nil {
+		c, err := s.Store.Get(ctx, string(id))
+		if err == nil && c.InstagramUserID == who.UserID && !secret.IsLegacyHash(c.KeyHash) {
+			v, err := s.replace(ctx, c.ID, grant, who)
+			return v, false, err
+		}
+	}
+	v, err = s.create(ctx, grant, who, strings.TrimSpace(name))
+	return v, err == nil, err
 }
 
 // obtain turns the token an admin gives into the one to store (exchanged
@@ -169,6 +205,11 @@ func (s *Service) SetToken(ctx context.Context, id, token string) (connectors.Co
 		return connectors.ConnectionView{}, connectors.Errorf(connectors.CodeConflict,
 			"this token belongs to Instagram user %s, not to the connection's user %s; create a new connection for it", who.UserID, c.InstagramUserID)
 	}
+	return s.replace(ctx, id, grant, who)
+}
+
+// replace stores grant's token, of user who, in connection id.
+func (s *Service) replace(ctx context.Context, id string, grant connectors.Grant, who connectors.Identity) (connectors.ConnectionView, error) {
 	sealed, err := s.Sealer.Seal(id, grant.Token)
 	if err != nil {
 		return connectors.ConnectionView{}, err

@@ -30,6 +30,25 @@
 //     top-level comment; a hidden comment takes no reply);
 //   - GET /{ig-container-id} (id, status, status_code).
 //
+// OAuth (Business Login for Instagram) is served on the same server, with
+// no version prefix: GET /oauth/authorize is the consent dialog
+// (www.instagram.com/oauth/authorize): given client_id (AppID),
+// redirect_uri (an absolute http(s) URL; one of RedirectURIs when set),
+// response_type=code, scope (comma-separated) and state, an HTML page
+// whose form lists the scopes and the fake's users (<select
+// name="user_id">, the demo user first) and posts to POST /oauth/authorize
+// with the buttons #allow and #deny; allow redirects (302) to
+// redirect_uri?code=…&state=…#_ with a single-use code valid CodeLifetime
+// (1 hour), deny to
+// redirect_uri?error=access_denied&error_reason=user_denied&error_description=Permissions+error&state=….
+// A bad client_id, redirect_uri or response_type is an HTML error page,
+// HTTP 400. POST /oauth/access_token (api.instagram.com/oauth/access_token)
+// exchanges the code (client_id, client_secret = AppSecret,
+// grant_type=authorization_code, the same redirect_uri) for a short-lived
+// token: {"data":[{"access_token","user_id","permissions"}]}; its errors
+// are api.instagram.com's, HTTP 400
+// {"error_type":"OAuthException","code":400,"error_message":…}.
+//
 // Hashtag search (/ig_hashtag_search, /{hashtag-id}/recent_media and
 // /top_media) and the business_discovery field belong to the Instagram API
 // with Facebook Login; an Instagram User token gets a permission error
@@ -178,8 +197,22 @@ type Server struct {
 	// AppSecret is the Instagram app's secret: GET /access_token exchanges
 	// a short-lived token only when its client_secret equals it. Empty (the
 	// sandbox) refuses every exchange with code 101. Set it before serving,
-	// or with SetAppSecret while the fake serves.
+	// or with SetAppSecret or SetApp while the fake serves. POST
+	// /oauth/access_token checks its client_secret against it too.
 	AppSecret string
+	// AppID is the Instagram app's ID: the OAuth consent dialog (GET and
+	// POST /oauth/authorize) and the code exchange (POST
+	// /oauth/access_token) take only this client_id. Empty refuses every
+	// client. Set it before serving, or with SetApp while the fake serves.
+	AppID string
+	// AppName is the app's name on the consent page ("Sandbox App" when
+	// empty).
+	AppName string
+	// RedirectURIs, when non-empty, are the app's registered redirect
+	// URIs: the consent dialog takes only a redirect_uri equal to one of
+	// them. Empty takes any absolute http or https URL. Set it before
+	// serving, or with SetRedirectURIs while the fake serves.
+	RedirectURIs []string
 
 	mu         sync.Mutex
 	users      map[string]*User
@@ -201,6 +234,11 @@ type Server struct {
 	stories map[string][]string
 	tags    map[string][]string
 	nextID  int64
+
+	// codes holds the unspent authorization codes of the consent dialog;
+	// codeExchanges counts, per user ID, the codes exchanged for a token.
+	codes         map[string]*authCode
+	codeExchanges map[string]int
 
 	requests atomic.Int64
 	fault    atomic.Pointer[Fault]
@@ -231,6 +269,8 @@ func New() *Server {
 		published:      map[string]int{},
 		refreshes:      map[string]int{},
 		exchanges:      map[string]int{},
+		codes:          map[string]*authCode{},
+		codeExchanges:  map[string]int{},
 		comments:       map[string]*comment{},
 		topComments:    map[string][]string{},
 		stories:        map[string][]string{},

@@ -71,6 +71,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.Handle(w, r)
 		return
 	}
+	if s.serveOAuth(w, r) {
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		s.writeError(w, http.StatusBadRequest, graphError{Message: "Invalid parameters", Code: 100})
 		return

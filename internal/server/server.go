@@ -20,6 +20,7 @@ import (
 	"github.com/igconnect/gateway/internal/limits"
 	"github.com/igconnect/gateway/internal/metrics"
 	"github.com/igconnect/gateway/internal/normalize"
+	"github.com/igconnect/gateway/internal/oauth"
 	"github.com/igconnect/gateway/internal/triggers"
 )
 
@@ -64,6 +65,12 @@ type Options struct {
 	// TriggerLimits bound one poll's walk upstream (package triggers'
 	// defaults when zero).
 	TriggerLimits triggers.Limits
+	// OAuth runs Instagram Login: connect links and the OAuth server (nil:
+	// not configured, their routes answer 404).
+	OAuth *oauth.Service
+	// ConsentOrigin is the scheme://host of Instagram's consent page, where
+	// the connect page's form may lead.
+	ConsentOrigin string
 }
 
 // Server is the gateway's http.Handler.
@@ -137,6 +144,12 @@ func New(opts Options) *Server {
 	admin.POST("/connections/:id/rotate", s.rotateConnection)
 	admin.PUT("/connections/:id/token", s.setConnectionToken)
 	admin.DELETE("/connections/:id", s.deleteConnection)
+	admin.POST("/connect-links", s.createConnectLink)
+
+	e.GET("/connect/:token", s.connectPage)
+	e.POST("/connect/:token", s.connectStart)
+	e.GET("/oauth2/authorize", s.authorize)
+	e.POST("/oauth2/token", noStore, s.token)
 
 	limit := opts.Limiter.Middleware(func(c *gin.Context) string { return connectionOf(c).ID }, s.fail)
 	// Actions and polling triggers: route resolves either, perform runs it.

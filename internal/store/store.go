@@ -86,7 +86,30 @@ type Store interface {
 	// CreateCanary stores sealed as the canary unless there is one already,
 	// atomically, and returns the one stored: sealed, or the earlier one.
 	CreateCanary(ctx context.Context, sealed []byte) ([]byte, error)
+	Tickets
+
 	// Ping tells whether the store answers.
 	Ping(ctx context.Context) error
 	Close() error
+}
+
+// Tickets are small records that expire, shared by every replica: connect
+// links, sign-in states, OAuth codes, grants and tokens. A ticket that
+// stands for a secret is kept under the secret's hash, never the secret.
+// Every method returns connectors.ErrNotFound for a ticket that is missing
+// or expired.
+type Tickets interface {
+	// PutTicket stores value as ticket kind/key for ttl (0: no expiry),
+	// replacing any.
+	PutTicket(ctx context.Context, kind, key string, value []byte, ttl time.Duration) error
+	// GetTicket returns ticket kind/key.
+	GetTicket(ctx context.Context, kind, key string) ([]byte, error)
+	// TakeTicket returns ticket kind/key and removes it, atomically: of two
+	// takers, one gets it.
+	TakeTicket(ctx context.Context, kind, key string) ([]byte, error)
+	// SwapTicket replaces ticket kind/key's value, keeping its expiry, and
+	// returns the value it replaced, atomically.
+	SwapTicket(ctx context.Context, kind, key string, value []byte) ([]byte, error)
+	// DeleteTicket removes ticket kind/key (none: no error).
+	DeleteTicket(ctx context.Context, kind, key string) error
 }

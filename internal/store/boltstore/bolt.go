@@ -32,6 +32,9 @@ var (
 	bucketMeta    = []byte("meta")
 	bucketDue     = []byte("due")
 	bucketDueByID = []byte("due_by_id")
+	// bucketTickets holds kind 0x00 key -> expiry (8 bytes, big-endian
+	// Unix milliseconds, 0: none) then the value.
+	bucketTickets = []byte("tickets")
 	keyCanary     = []byte("canary")
 )
 
@@ -80,6 +83,7 @@ type Store struct {
 
 	mu        sync.Mutex
 	cooldowns map[string]time.Time // one process: kept in memory
+	puts      int                  // PutTicket calls, for pruning
 }
 
 var _ store.Store = (*Store)(nil)
@@ -99,7 +103,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketConns, bucketMeta, bucketDue, bucketDueByID} {
+		for _, b := range [][]byte{bucketConns, bucketMeta, bucketDue, bucketDueByID, bucketTickets} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -427,3 +431,100 @@ func (s *Store) Ping(context.Context) error {
 }
 
 func (s *Store) Close() error { return s.db.Close() }
+
+func ticketKey(kind, key string) []byte { return []byte(kind + "\x00" + key) }
+
+// ticketPruneEvery: one PutTicket in this many also removes expired tickets.
+const ticketPruneEvery = 64
+
+func (s *Store) PutTicket(_ context.Context, kind, key string, value []byte, ttl time.Duration) error {
+	var exp uint64
+	if ttl > 0 {
+		exp = uint64(time.Now().Add(ttl).UnixMilli())
+	}
+	s.mu.Lock()
+	s.puts++
+	prune := s.puts%ticketPruneEvery == 0
+	s.mu.Unlock()
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTickets)
+		if prune {
+			if err := pruneTickets(b); err != nil {
+				return err
+			}
+		}
+		return b.Put(ticketKey(kind, key), append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(value)), exp), value...))
+	})
+}
+
+// pruneTickets removes the expired tickets of b.
+func pruneTickets(b *bolt.Bucket) error {
+	var expired [][]byte
+	now := uint64(time.Now().UnixMilli())
+	if err := b.ForEach(func(k, v []byte) error {
+		if len(v) < 8 || (binary.BigEndian.Uint64(v) != 0 && binary.BigEndian.Uint64(v) <= now) {
+			expired = append(expired, bytes.Clone(k))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range expired {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// liveTicket returns ticket k's value, or ErrNotFound when it is missing or
+// expired.
+func liveTicket(b *bolt.Bucket, k []byte) ([]byte, error) {
+	v := b.Get(k)
+	if len(v) < 8 {
+		return nil, connectors.ErrNotFound
+	}
+	if exp := binary.BigEndian.Uint64(v); exp != 0 && exp <= uint64(time.Now().UnixMilli()) {
+		return nil, connectors.ErrNotFound
+	}
+	return v, nil
+}
+
+func (s *Store) GetTicket(_ context.Context, kind, key string) (out []byte, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v, err := liveTicket(tx.Bucket(bucketTickets), ticketKey(kind, key))
+		out = bytes.Clone(v[min(8, len(v)):])
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) TakeTicket(_ context.Context, kind, key string) (out []byte, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b, k := tx.Bucket(bucketTickets), ticketKey(kind, key)
+		v, err := liveTicket(b, k)
+		if err != nil {
+			return err
+		}
+		out = bytes.Clone(v[8:])
+		return b.Delete(k)
+	})
+	return out, err
+}
+
+func (s *Store) SwapTicket(_ context.Context, kind, key string, value []byte) (out []byte, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b, k := tx.Bucket(bucketTickets), ticketKey(kind, key)
+		v, err := liveTicket(b, k)
+		if err != nil {
+			return err
+		}
+		out = bytes.Clone(v[8:])
+		return b.Put(k, append(bytes.Clone(v[:8]), value...))
+	})
+	return out, err
+}
+
+func (s *Store) DeleteTicket(_ context.Context, kind, key string) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketTickets).Delete(ticketKey(kind, key)) })
+}

@@ -8,6 +8,8 @@
 //	                 EVALSHA per API call (the API key names the ID)
 //	igw:{<id>}:cool  set while upstream throttles the connection; expires with it
 //	igw:canary       the store's canary (sealed under the encryption key)
+//	igw:due          the refresh schedule: IDs by due time
+//	igw:t:{<kind>:<key>}  a ticket (store.Tickets), expiring with it
 package redisstore
 
 import (
@@ -452,3 +454,46 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close does nothing: the caller owns the client.
 func (s *Store) Close() error { return nil }
+
+func ticketKey(kind, key string) string { return "igw:t:{" + kind + ":" + key + "}" }
+
+func (s *Store) PutTicket(ctx context.Context, kind, key string, value []byte, ttl time.Duration) error {
+	return unavailable(s.rdb.Set(ctx, ticketKey(kind, key), value, ttl).Err())
+}
+
+// ticketResult maps a ticket command's answer.
+func ticketResult(b []byte, err error) ([]byte, error) {
+	if errors.Is(err, redis.Nil) {
+		return nil, connectors.ErrNotFound
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return b, nil
+}
+
+func (s *Store) GetTicket(ctx context.Context, kind, key string) ([]byte, error) {
+	return ticketResult(s.rdb.Get(ctx, ticketKey(kind, key)).Bytes())
+}
+
+func (s *Store) TakeTicket(ctx context.Context, kind, key string) ([]byte, error) {
+	return ticketResult(s.rdb.GetDel(ctx, ticketKey(kind, key)).Bytes())
+}
+
+// swapScript replaces an existing key's value, keeping its expiry, and
+// returns the value it had.
+var swapScript = redis.NewScript(`
+local v = redis.call("GET", KEYS[1])
+if not v then return false end
+redis.call("SET", KEYS[1], ARGV[1], "KEEPTTL")
+return v
+`)
+
+func (s *Store) SwapTicket(ctx context.Context, kind, key string, value []byte) ([]byte, error) {
+	b, err := swapScript.Run(ctx, s.rdb, []string{ticketKey(kind, key)}, value).Text()
+	return ticketResult([]byte(b), err)
+}
+
+func (s *Store) DeleteTicket(ctx context.Context, kind, key string) error {
+	return unavailable(s.rdb.Del(ctx, ticketKey(kind, key)).Err())
+}

@@ -156,6 +156,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("LifecycleWrites", func(t *testing.T) { testLifecycleWrites(t, open(t)) })
 	t.Run("ConcurrentSetLifecycleRotate", func(t *testing.T) { testConcurrentSetLifecycleRotate(t, open(t)) })
 	t.Run("Schedule", func(t *testing.T) { testSchedule(t, open(t)) })
+	t.Run("Tickets", func(t *testing.T) { testTickets(t, open(t)) })
 	t.Run("ConcurrentClaimDue", func(t *testing.T) { testConcurrentClaimDue(t, open(t)) })
 	t.Run("Canary", func(t *testing.T) { testCanary(t, open(t)) })
 	t.Run("ConcurrentCreateCanary", func(t *testing.T) { testConcurrentCreateCanary(t, open(t)) })
