@@ -532,6 +532,10 @@ func Load(fs *flag.FlagSet) (*Config, error) {
 	if !c.Embedded() && c.EncryptionKey == nil {
 		return nil, &Error{Env: "GATEWAY_ENCRYPTION_KEY", Flag: "encryption-key", Err: errors.New("is required when GATEWAY_REDIS_URL is set, or GATEWAY_ENCRYPTION_KEY_FILE (all replicas must share it)")}
 	}
+	if c.TokenRefreshBefore < 3*c.TokenCheckInterval {
+		return nil, &Error{Env: "GATEWAY_TOKEN_REFRESH_BEFORE", Flag: "token-refresh-before", Value: c.TokenRefreshBefore.String(),
+			Err: fmt.Errorf("must be at least three times GATEWAY_TOKEN_CHECK_INTERVAL (%s), so that a token is checked several times before it expires", c.TokenCheckInterval)}
+	}
 	if c.Login() && c.InstagramAppSecret == "" {
 		return nil, &Error{Env: "GATEWAY_INSTAGRAM_APP_ID", Flag: "instagram-app-id", Value: c.InstagramAppID, Err: errors.New("needs GATEWAY_INSTAGRAM_APP_SECRET: Instagram Login exchanges codes with the app's secret")}
 	}

@@ -303,6 +303,8 @@ func TestTokenPolicy(t *testing.T) {
 		{"GATEWAY_TOKEN_CHECK_INTERVAL", "100ms", 24 * time.Hour, 720 * time.Hour, 100 * time.Millisecond, ""},
 		{"GATEWAY_TOKEN_CHECK_INTERVAL", "25h", 0, 0, 0, "from 100ms to 24h, for example 1h"},
 		{"GATEWAY_TOKEN_CHECK_INTERVAL", "0", 0, 0, 0, "from 100ms to 24h"},
+		{"GATEWAY_TOKEN_REFRESH_BEFORE", "2h", 0, 0, 0, "at least three times GATEWAY_TOKEN_CHECK_INTERVAL (1h0m0s)"},
+		{"GATEWAY_TOKEN_REFRESH_BEFORE", "3h", 24 * time.Hour, 3 * time.Hour, time.Hour, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {

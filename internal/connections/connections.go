@@ -221,7 +221,10 @@ func (s *Service) replace(ctx context.Context, id string, grant connectors.Grant
 	if err := s.Store.SetToken(ctx, id, who.UserID, sealed, who.Username, life); err != nil {
 		return connectors.ConnectionView{}, err
 	}
-	if err := s.Store.Schedule(ctx, id, life.RefreshDueAt); err != nil {
+	// Due at once for the sweep, which reads the new record and schedules
+	// it exactly: this write also ends any claim a refresh of the old
+	// token holds, so that refresh cannot schedule it after the old one.
+	if err := s.Store.Schedule(ctx, id, s.Now()); err != nil {
 		return connectors.ConnectionView{}, err
 	}
 	return s.Get(ctx, id)
@@ -390,14 +393,13 @@ func (s *Service) TokenRejected(ctx context.Context, c *connectors.Connection, e
 	life.Status = connectors.StatusReauthorize
 	life.LastError = &connectors.LastError{Code: e.Code, Message: e.Message, At: s.Now().UTC().Truncate(time.Millisecond)}
 	life.RefreshDueAt, life.RefreshFailures = time.Time{}, 0
+	// Its schedule entry stays: the sweep takes it off when it finds the
+	// status (a set-token meanwhile may need it).
 	err := s.Store.SetLifecycle(ctx, c.ID, c.EncryptedToken, life, nil)
-	switch {
-	case errors.Is(err, store.ErrTokenConflict), errors.Is(err, connectors.ErrNotFound):
-		return &out, nil // a newer token is not the one rejected
-	case err != nil:
-		return &out, err
+	if errors.Is(err, store.ErrTokenConflict) || errors.Is(err, connectors.ErrNotFound) {
+		err = nil // a newer token is not the one rejected
 	}
-	return &out, s.Store.Unschedule(ctx, c.ID)
+	return &out, err
 }
 
 // CountByStatus returns how many connections are in each status, every

@@ -21,8 +21,8 @@ type Policy struct {
 	// (GATEWAY_TOKEN_REFRESH_BEFORE).
 	RefreshBefore time.Duration
 	// CheckInterval: how often the gateway looks for due tokens
-	// (GATEWAY_TOKEN_CHECK_INTERVAL); a failed refresh is retried after
-	// it, doubled with each failure in a row.
+	// (GATEWAY_TOKEN_CHECK_INTERVAL); a failed refresh is retried at the
+	// next check, then after twice as long with each failure in a row.
 	CheckInterval time.Duration
 }
 
@@ -51,13 +51,14 @@ func (p Policy) Due(got, expires time.Time) time.Time {
 // now is tried again: CheckInterval later, doubled with each failure up to
 // 2^maxBackoffDoublings times; but every CheckInterval once a doubled wait
 // would end within one CheckInterval of the token's expiry (expires zero:
-// unknown).
+// unknown). The time is a tenth of an interval early, so that the check
+// one interval after the failing one takes it.
 func (p Policy) Retry(now, expires time.Time, n int) time.Time {
-	next := now.Add(p.CheckInterval << min(max(n-1, 0), maxBackoffDoublings))
-	if !expires.IsZero() && next.After(expires.Add(-p.CheckInterval)) {
-		next = now.Add(p.CheckInterval)
+	wait := p.CheckInterval << min(max(n-1, 0), maxBackoffDoublings)
+	if !expires.IsZero() && now.Add(wait).After(expires.Add(-p.CheckInterval)) {
+		wait = p.CheckInterval
 	}
-	return next
+	return now.Add(wait - p.CheckInterval/10)
 }
 
 // fresh returns the lifecycle of a token obtained at now with grant's
@@ -96,16 +97,18 @@ type Refreshed struct {
 
 // Refresher refreshes due tokens. Every replica may run one on the same
 // store: each due connection is claimed by one of them for Lease (see
-// store.Store.ClaimDue), so it is refreshed once, and a replica that dies
-// holding claims loses them when Lease ends.
+// store.Store.ClaimDue), so one replica refreshes it, and a replica that
+// dies holding claims loses them when Lease ends. A claim takes no more
+// connections than run at once, so none waits for its refresh past its
+// claim. Replicas' clocks must agree to well within Lease.
 type Refresher struct {
 	*Service
 	// Lease is how long a claim holds a connection; a refresh is given
 	// half of it.
 	Lease time.Duration
-	// Batch is how many connections one claim takes, Workers how many are
-	// refreshed at once.
-	Batch, Workers int
+	// Workers is how many connections one claim takes and refreshes at
+	// once.
+	Workers int
 	// MaxPerSweep bounds one sweep; what is left waits for the next.
 	MaxPerSweep int
 	// Report is told of every refresh (nil: nothing).
@@ -116,21 +119,31 @@ type Refresher struct {
 
 // NewRefresher returns a refresher of s's connections with the defaults.
 func NewRefresher(s *Service, log *slog.Logger, report func(Refreshed)) *Refresher {
-	return &Refresher{Service: s, Lease: 2 * time.Minute, Batch: 32, Workers: 8, MaxPerSweep: 20000, Report: report, Log: log}
+	return &Refresher{Service: s, Lease: 2 * time.Minute, Workers: 8, MaxPerSweep: 20000, Report: report, Log: log}
 }
 
-// Run reschedules every connection (Reschedule), then sweeps at once and
-// every CheckInterval until ctx ends. A failed sweep is logged and the
-// next one retries what it left.
+// repairEvery is how often Run repairs the schedule (Reschedule) besides
+// at start.
+const repairEvery = 24 * time.Hour
+
+// Run repairs the schedule (Reschedule) at start and every repairEvery,
+// and sweeps at once and every CheckInterval, until ctx ends. A failed
+// sweep or repair is logged and done again at its next time.
 func (r *Refresher) Run(ctx context.Context) {
-	if n, err := r.Reschedule(ctx); err != nil {
-		r.Log.Warn("token refresh schedule not repaired; the next start retries", "err", err.Error())
-	} else {
-		r.Log.Debug("token refresh schedule checked", "connections", n)
-	}
 	tick := time.NewTicker(r.Policy.CheckInterval)
 	defer tick.Stop()
+	var repaired time.Time
 	for {
+		if time.Since(repaired) >= repairEvery {
+			if n, err := r.Reschedule(ctx); err != nil {
+				if ctx.Err() == nil {
+					r.Log.Warn("token refresh schedule not repaired; the next check retries", "err", err.Error())
+				}
+			} else {
+				repaired = time.Now()
+				r.Log.Debug("token refresh schedule checked", "connections", n)
+			}
+		}
 		if _, err := r.Sweep(ctx); err != nil && ctx.Err() == nil {
 			r.Log.Warn("token refresh sweep stopped early; the next one retries", "err", err.Error())
 		}
@@ -148,8 +161,8 @@ func (r *Refresher) Run(ctx context.Context) {
 // tokens); a connection that needs reauthorization is left off. An entry
 // there is stays as it is: lowering it would cut short another replica's
 // claim, and refresh the token twice. It repairs a schedule that lost
-// entries, and reads every connection once: it runs at start, not per
-// sweep. It returns how many connections it checked.
+// entries, and reads every connection once: it runs at start and daily,
+// never per sweep. It returns how many connections it checked.
 func (r *Refresher) Reschedule(ctx context.Context) (int, error) {
 	list, err := r.Store.List(ctx)
 	if err != nil {
@@ -177,16 +190,17 @@ func (r *Refresher) Reschedule(ctx context.Context) (int, error) {
 // many it handled. A store that fails ends it early: what it did not
 // reach, or claimed and could not finish, is due again when its claim ends.
 func (r *Refresher) Sweep(ctx context.Context) (int, error) {
-	done := 0
+	done, workers := 0, max(r.Workers, 1)
 	for done < r.MaxPerSweep {
-		ids, err := r.Store.ClaimDue(ctx, r.Now(), min(r.Batch, r.MaxPerSweep-done), r.Lease)
+		now := r.Now()
+		ids, err := r.Store.ClaimDue(ctx, now, min(workers, r.MaxPerSweep-done), r.Lease)
 		if err != nil {
 			return done, err
 		}
 		if len(ids) == 0 {
 			return done, nil
 		}
-		if err := r.refreshAll(ctx, ids); err != nil {
+		if err := r.refreshAll(ctx, ids, now.Add(r.Lease)); err != nil {
 			return done, err
 		}
 		done += len(ids)
@@ -194,21 +208,21 @@ func (r *Refresher) Sweep(ctx context.Context) (int, error) {
 	return done, nil
 }
 
-// refreshAll refreshes ids with up to Workers at once, and returns the
-// first store failure.
-func (r *Refresher) refreshAll(ctx context.Context, ids []string) error {
+// refreshAll refreshes ids, claimed until claim, all at once, and returns
+// the first store failure.
+func (r *Refresher) refreshAll(ctx context.Context, ids []string, claim time.Time) error {
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
 		first error
 		next  = make(chan string)
 	)
-	for range min(r.Workers, len(ids)) {
+	for range len(ids) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for id := range next {
-				if err := r.refresh(ctx, id); err != nil {
+				if err := r.refresh(ctx, id, claim); err != nil {
 					mu.Lock()
 					first = cmp(first, err)
 					mu.Unlock()
@@ -237,12 +251,18 @@ func cmp(a, b error) error {
 	return b
 }
 
-// refresh refreshes connection id if it is due. It returns only store
-// failures: an upstream failure is recorded on the connection.
-func (r *Refresher) refresh(ctx context.Context, id string) error {
+// refresh refreshes connection id, claimed until claim, if it is due. It
+// returns only store failures: an upstream failure is recorded on the
+// connection. It moves the connection's schedule entry only while its
+// claim holds (Settle): a set-token since then has the last word.
+func (r *Refresher) refresh(ctx context.Context, id string, claim time.Time) error {
+	settle := func(at time.Time) error {
+		_, err := r.Store.Settle(ctx, id, claim, at)
+		return err
+	}
 	c, err := r.Store.Get(ctx, id)
 	if errors.Is(err, connectors.ErrNotFound) {
-		return r.Store.Unschedule(ctx, id) // deleted
+		return settle(time.Time{}) // deleted
 	}
 	if err != nil {
 		return err
@@ -250,17 +270,17 @@ func (r *Refresher) refresh(ctx context.Context, id string) error {
 	now := r.Now()
 	switch {
 	case c.Status == connectors.StatusReauthorize:
-		return r.Store.Unschedule(ctx, id) // until a new token
+		return settle(time.Time{}) // until a new token
 	case c.RefreshDueAt.After(now):
-		return r.Store.Schedule(ctx, id, c.RefreshDueAt) // the entry was early
+		return settle(c.RefreshDueAt) // the entry was early
 	case !secret.IsKeyedHash(c.KeyHash):
 		r.Log.Warn("token not refreshed: the connection was stored by an older gateway; call it once or rotate its key",
 			"connection_id", id)
-		return r.Store.Schedule(ctx, id, now.Add(r.Policy.CheckInterval))
+		return settle(now.Add(r.Policy.CheckInterval))
 	}
 	token, err := r.Token(c)
 	if err != nil {
-		return r.failed(ctx, c, now, err)
+		return r.failed(ctx, c, now, claim, err)
 	}
 	rctx, cancel := context.WithTimeout(ctx, r.Lease/2)
 	grant, err := r.Connector.RefreshToken(rctx, token)
@@ -270,13 +290,13 @@ func (r *Refresher) refresh(ctx context.Context, id string) error {
 	}
 	if err != nil {
 		if connectors.ErrorCode(err) == connectors.CodeUpstreamTokenInvalid {
-			return r.rejected(ctx, c, now, err)
+			return r.rejected(ctx, c, claim, err)
 		}
-		return r.failed(ctx, c, now, err)
+		return r.failed(ctx, c, now, claim, err)
 	}
 	sealed, err := r.Sealer.Seal(id, grant.Token)
 	if err != nil {
-		return r.failed(ctx, c, now, err)
+		return r.failed(ctx, c, now, claim, err)
 	}
 	life := r.Policy.fresh(now, grant)
 	life.TokenRefreshedAt = now
@@ -289,7 +309,7 @@ func (r *Refresher) refresh(ctx context.Context, id string) error {
 		return err
 	}
 	r.report(Refreshed{ConnectionID: id, Result: RefreshOK, ExpiresAt: life.TokenExpiresAt})
-	return r.Store.Schedule(ctx, id, life.RefreshDueAt)
+	return settle(life.RefreshDueAt)
 }
 
 // lastError is the connection's record of err: its code and caller-safe
@@ -304,7 +324,7 @@ func (r *Refresher) lastError(err error, now time.Time) *connectors.LastError {
 }
 
 // failed records a failed refresh of c and when it is retried.
-func (r *Refresher) failed(ctx context.Context, c *connectors.Connection, now time.Time, cause error) error {
+func (r *Refresher) failed(ctx context.Context, c *connectors.Connection, now, claim time.Time, cause error) error {
 	life := c.Lifecycle
 	life.Status, life.LastError = connectors.StatusRefreshFailing, r.lastError(cause, now)
 	life.RefreshFailures++
@@ -316,21 +336,23 @@ func (r *Refresher) failed(ctx context.Context, c *connectors.Connection, now ti
 		return err
 	}
 	r.report(Refreshed{ConnectionID: c.ID, Result: RefreshFailed, RetryAt: life.RefreshDueAt, Err: cause})
-	return r.Store.Schedule(ctx, c.ID, life.RefreshDueAt)
+	_, err := r.Store.Settle(ctx, c.ID, claim, life.RefreshDueAt)
+	return err
 }
 
-// rejected records that upstream rejected c's token when refreshing it.
-func (r *Refresher) rejected(ctx context.Context, c *connectors.Connection, now time.Time, cause error) error {
+// rejected records that upstream rejected c's token when refreshing it,
+// and takes it off the schedule until a new token.
+func (r *Refresher) rejected(ctx context.Context, c *connectors.Connection, claim time.Time, cause error) error {
 	var e *connectors.Error
 	if !errors.As(cause, &e) {
 		e = connectors.Wrap(cause, connectors.CodeUpstreamTokenInvalid, "Instagram rejected the token")
 	}
-	_, err := r.TokenRejected(ctx, c, e)
-	if err != nil {
+	if _, err := r.TokenRejected(ctx, c, e); err != nil {
 		return err
 	}
 	r.report(Refreshed{ConnectionID: c.ID, Result: RefreshReauthorize, Err: cause})
-	return nil
+	_, err := r.Store.Settle(ctx, c.ID, claim, time.Time{})
+	return err
 }
 
 func (r *Refresher) report(x Refreshed) {

@@ -123,10 +123,11 @@ func TestPolicy(t *testing.T) {
 		failures      int
 		retryExpected time.Time
 	}{
-		{name: "unknown expiry: once old enough", got: t0, want: t0.Add(day), failures: 1, retryExpected: t0.Add(time.Hour)},
-		{name: "60-day token: 30 days before it expires", got: t0, expires: t0.Add(60 * day), want: t0.Add(30 * day), failures: 3, retryExpected: t0.Add(4 * time.Hour)},
-		{name: "expiring soon, too young", got: t0, expires: t0.Add(10 * day), want: t0.Add(day), failures: 10, retryExpected: t0.Add(32 * time.Hour)},
-		{name: "expiring within a check: every check", got: t0, expires: t0.Add(90 * time.Minute), want: t0.Add(day), failures: 2, retryExpected: t0.Add(time.Hour)},
+		// Retries are a tenth of an interval early: the next check takes them.
+		{name: "unknown expiry: once old enough", got: t0, want: t0.Add(day), failures: 1, retryExpected: t0.Add(54 * time.Minute)},
+		{name: "60-day token: 30 days before it expires", got: t0, expires: t0.Add(60 * day), want: t0.Add(30 * day), failures: 3, retryExpected: t0.Add(4*time.Hour - 6*time.Minute)},
+		{name: "expiring soon, too young", got: t0, expires: t0.Add(10 * day), want: t0.Add(day), failures: 10, retryExpected: t0.Add(32*time.Hour - 6*time.Minute)},
+		{name: "expiring within a check: every check", got: t0, expires: t0.Add(90 * time.Minute), want: t0.Add(day), failures: 2, retryExpected: t0.Add(54 * time.Minute)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,7 +228,7 @@ func TestRefreshOutcomes(t *testing.T) {
 			c.sweep(t)
 			got, _ := c.Get(ctx, v.ID)
 			if got.Status != connectors.StatusRefreshFailing || got.LastError == nil || got.LastError.Code != connectors.CodeUpstreamError ||
-				!got.TokenRefreshDueAt.Equal(c.clock.Now().Add(time.Hour)) {
+				!got.TokenRefreshDueAt.Equal(c.clock.Now().Add(54*time.Minute)) {
 				t.Fatalf("after a failure: %+v %+v", got, got.LastError)
 			}
 			if err := c.call(ctx, v.APIKey); err != nil {
@@ -235,7 +236,7 @@ func TestRefreshOutcomes(t *testing.T) {
 			}
 			c.clock.Add(time.Hour)
 			c.sweep(t)
-			if got, _ := c.Get(ctx, v.ID); !got.TokenRefreshDueAt.Equal(c.clock.Now().Add(2 * time.Hour)) {
+			if got, _ := c.Get(ctx, v.ID); !got.TokenRefreshDueAt.Equal(c.clock.Now().Add(2*time.Hour - 6*time.Minute)) {
 				t.Fatalf("second failure retried at %v, want two hours later", got.TokenRefreshDueAt)
 			}
 			c.sweep(t) // not due yet: nothing
@@ -405,11 +406,11 @@ func (f *flaky) SetLifecycle(ctx context.Context, id string, sealed []byte, life
 	return f.Store.SetLifecycle(ctx, id, sealed, life, next)
 }
 
-func (f *flaky) Schedule(ctx context.Context, id string, at time.Time) error {
-	if f.fails("Schedule") {
-		return errDown
+func (f *flaky) Settle(ctx context.Context, id string, claim, at time.Time) (bool, error) {
+	if f.fails("Settle") {
+		return false, errDown
 	}
-	return f.Store.Schedule(ctx, id, at)
+	return f.Store.Settle(ctx, id, claim, at)
 }
 
 // The store failing at any step of a sweep loses nothing: the sweep stops,
@@ -417,7 +418,7 @@ func (f *flaky) Schedule(ctx context.Context, id string, at time.Time) error {
 // have lapsed each due token is refreshed once.
 func TestSweepStoreUnavailable(t *testing.T) {
 	ctx := context.Background()
-	for _, step := range []string{"ClaimDue", "Get", "SetLifecycle", "Schedule"} {
+	for _, step := range []string{"ClaimDue", "Get", "SetLifecycle", "Settle"} {
 		t.Run(step, func(t *testing.T) {
 			st := &flaky{Store: openRedis(t)}
 			c := newClocked(t, st)
@@ -486,7 +487,7 @@ func TestTwoReplicas(t *testing.T) {
 		keys[i] = v.APIKey
 	}
 	b := newClockedOn(t, st, a.fake, a.clock, a.Connector.(*instagram.Connector).Client.BaseURL)
-	a.Batch, b.Batch = 3, 3
+	a.Workers, b.Workers = 3, 3
 	a.clock.Add(day)
 	var wg sync.WaitGroup
 	for _, r := range []*clocked{a, b} {
@@ -517,7 +518,7 @@ func TestTwoReplicas(t *testing.T) {
 	}))
 	defer hang.Close()
 	dying := newClockedOn(t, st, a.fake, a.clock, hang.URL)
-	dying.Batch = 5
+	dying.Workers = 5
 	a.clock.Add(31 * day)
 	dctx, kill := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -541,8 +542,8 @@ func TestTwoReplicas(t *testing.T) {
 			held++
 		}
 	}
-	if held != dying.Batch {
-		t.Fatalf("%d connections left to the dead replica's claims, want %d", held, dying.Batch)
+	if held != dying.Workers {
+		t.Fatalf("%d connections left to the dead replica's claims, want %d", held, dying.Workers)
 	}
 	// Within the lease they stay held; once it ends, they are done.
 	a.clock.Add(b.Lease - time.Second)
@@ -562,4 +563,81 @@ func TestTwoReplicas(t *testing.T) {
 	if len(dying.results()) != 0 {
 		t.Fatalf("the dead replica reported %v", dying.results())
 	}
+}
+
+// racing runs then, once, right after a lifecycle write that matches when
+// returns: another replica's set-token landing between two store writes
+// of a call or a sweep.
+type racing struct {
+	store.Store
+	when func(life connectors.Lifecycle, next []byte) bool
+	then func()
+	once sync.Once
+}
+
+func (r *racing) SetLifecycle(ctx context.Context, id string, sealed []byte, life connectors.Lifecycle, next []byte) error {
+	err := r.Store.SetLifecycle(ctx, id, sealed, life, next)
+	if err == nil && r.when(life, next) {
+		r.once.Do(r.then)
+	}
+	return err
+}
+
+// A set-token that lands between the writes of a call's rejection or of
+// a refresh leaves the connection on the schedule no later than its new
+// token is due (review: it fell off, or was pushed 30 days late).
+func TestSetTokenRacesKeepSchedule(t *testing.T) {
+	ctx := context.Background()
+	const fresh = "IGAAraceFreshToken0000000000000001"
+	tests := []struct {
+		name string
+		when func(life connectors.Lifecycle, next []byte) bool
+		// act does what races the set-token.
+		act func(t *testing.T, c *clocked, v connectors.ConnectionView)
+	}{
+		{"a call's rejection", func(life connectors.Lifecycle, _ []byte) bool { return life.Status == connectors.StatusReauthorize },
+			func(t *testing.T, c *clocked, v connectors.ConnectionView) {
+				conn, _ := c.Store.Get(ctx, v.ID)
+				if _, err := c.TokenRejected(ctx, conn, connectors.Errorf(connectors.CodeUpstreamTokenInvalid, "Instagram: expired")); err != nil {
+					t.Fatal(err)
+				}
+			}},
+		{"a refresh", func(_ connectors.Lifecycle, next []byte) bool { return next != nil },
+			func(t *testing.T, c *clocked, _ connectors.ConnectionView) {
+				c.clock.Add(day)
+				c.sweep(t)
+			}},
+	}
+	eachStore(t, func(t *testing.T, open func(t *testing.T) store.Store) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				st := &racing{Store: open(t), when: tt.when}
+				c := newClocked(t, st)
+				v, err := c.Create(ctx, fakegraph.DemoToken, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.fake.IssueToken(fakegraph.DemoUserID, fresh, epoch)
+				st.then = func() {
+					if _, err := c.SetToken(ctx, v.ID, fresh); err != nil {
+						t.Error(err)
+					}
+				}
+				tt.act(t, c, v)
+				got, err := c.Store.Get(ctx, v.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tok, _ := c.Token(got); tok != fresh || got.StatusOrActive() != connectors.StatusActive {
+					t.Fatalf("set-token lost: %+v", got)
+				}
+				// The new token (expiry unknown) is due a day after it was
+				// set: the schedule must hand it out by then.
+				ids, err := c.Store.ClaimDue(ctx, got.RefreshDueAt, 10, time.Minute)
+				if err != nil || len(ids) != 1 || ids[0] != v.ID {
+					t.Fatalf("at its due time %v the schedule hands out %v, %v", got.RefreshDueAt, ids, err)
+				}
+			})
+		}
+	})
 }

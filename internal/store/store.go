@@ -54,9 +54,12 @@ type Store interface {
 
 	// The refresh schedule: connection IDs by the time their token is due
 	// for a refresh. It is an index beside the records, written apart
-	// from them: a record's RefreshDueAt is the truth, and an entry may be
-	// earlier than it (the sweep then reschedules it), never later, so
-	// writers schedule no later before a record write and exactly after.
+	// from them: a record's RefreshDueAt is the truth, and an entry is
+	// never later than it, except while a sweep holds it (ClaimDue). So
+	// writers other than the sweep only lower entries or add them
+	// (ScheduleNoLater, ScheduleIfAbsent, or Schedule to a time before the
+	// record's), and the sweep raises or removes the entries it claimed
+	// only while its claim holds (Settle): a write since wins.
 
 	// Schedule sets when connection id is next due.
 	Schedule(ctx context.Context, id string, at time.Time) error
@@ -69,10 +72,13 @@ type Store interface {
 	// Unschedule removes connection id from the schedule.
 	Unschedule(ctx context.Context, id string) error
 	// ClaimDue returns up to n connections due at now, earliest first, and
-	// reschedules each at now+lease in the same atomic step: the caller
-	// holds them until then; after it, a caller that crashed has lost them
-	// to the next claim.
+	// reschedules each at now+lease (the claim) in the same atomic step:
+	// the caller holds them until then; after it, a caller that crashed has
+	// lost them to the next claim.
 	ClaimDue(ctx context.Context, now time.Time, n int, lease time.Duration) ([]string, error)
+	// Settle sets connection id's entry to at (zero: removes it) only if
+	// it still is claim, as ClaimDue left it, and reports whether it did.
+	Settle(ctx context.Context, id string, claim, at time.Time) (bool, error)
 
 	// Delete removes a connection and its key.
 	Delete(ctx context.Context, id string) error

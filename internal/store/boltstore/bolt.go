@@ -356,6 +356,21 @@ func (s *Store) Unschedule(_ context.Context, id string) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return unschedule(tx, id) })
 }
 
+func (s *Store) Settle(_ context.Context, id string, claim, at time.Time) (settled bool, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		cur := tx.Bucket(bucketDueByID).Get([]byte(id))
+		if len(cur) != 8 || binary.BigEndian.Uint64(cur) != uint64(max(claim.UnixMilli(), 0)) {
+			return nil
+		}
+		settled = true
+		if at.IsZero() {
+			return unschedule(tx, id)
+		}
+		return schedule(tx, id, at, always)
+	})
+	return settled, err
+}
+
 func (s *Store) ClaimDue(_ context.Context, now time.Time, n int, lease time.Duration) (ids []string, err error) {
 	if n <= 0 {
 		return nil, nil

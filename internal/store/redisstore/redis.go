@@ -383,6 +383,31 @@ end
 return ids
 `)
 
+// settleScript sets (ARGV[2] not empty) or removes member ARGV[3] of
+// KEYS[1] only if its score is ARGV[1]: 1 when it did.
+var settleScript = redis.NewScript(`
+local cur = redis.call("ZSCORE", KEYS[1], ARGV[3])
+if not cur or tonumber(cur) ~= tonumber(ARGV[1]) then return 0 end
+if ARGV[2] == "" then
+  redis.call("ZREM", KEYS[1], ARGV[3])
+else
+  redis.call("ZADD", KEYS[1], ARGV[2], ARGV[3])
+end
+return 1
+`)
+
+func (s *Store) Settle(ctx context.Context, id string, claim, at time.Time) (bool, error) {
+	var to any = ""
+	if !at.IsZero() {
+		to = score(at)
+	}
+	n, err := settleScript.Run(ctx, s.rdb, []string{dueKey}, score(claim), to, id).Int()
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return n == 1, nil
+}
+
 func (s *Store) ClaimDue(ctx context.Context, now time.Time, n int, lease time.Duration) ([]string, error) {
 	if n <= 0 {
 		return nil, nil

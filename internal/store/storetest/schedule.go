@@ -68,6 +68,23 @@ func testSchedule(t *testing.T, s store.Store) {
 	if got, want := claim(at(14), 10, time.Minute), []string{"c3", "c9", "c5"}; !reflect.DeepEqual(sorted(got), sorted(want)) {
 		t.Fatalf("after the lease: %v, want %v", got, want)
 	}
+	// Settle moves or removes a claimed entry only while the claim holds.
+	settle := func(id string, claimAt, to time.Time, want bool) {
+		t.Helper()
+		if ok, err := s.Settle(ctx, id, claimAt, to); err != nil || ok != want {
+			t.Fatalf("Settle(%s) = %v, %v; want %v", id, ok, err, want)
+		}
+	}
+	held := at(15) // the claim of c3, c9 and c5 above
+	settle("c3", held.Add(time.Millisecond), at(500), false)
+	must(s.Schedule(ctx, "c9", at(16))) // a write since the claim: it wins
+	settle("c9", held, at(500), false)
+	settle("c5", held, time.Time{}, true)
+	settle("c5", held, at(500), false)
+	settle("c_never", held, at(500), false)
+	settle("c3", held, at(15), true)
+	must(s.Schedule(ctx, "c9", at(15)))
+	must(s.Schedule(ctx, "c5", at(15)))
 	// ScheduleIfAbsent adds an entry that is missing.
 	must(s.ScheduleIfAbsent(ctx, "c7", at(14)))
 	if got, want := claim(at(14), 10, time.Minute), []string{"c7"}; !reflect.DeepEqual(got, want) {
