@@ -32,6 +32,9 @@ type definitions struct {
 	// swagger is the Swagger 2.0 definition (new path format), old the same
 	// in LowCodeAPI's old path format, openAPI the new one as OpenAPI 3.0.
 	swagger, old, openAPI map[string]any
+	// oauth2 is swagger for sign-in (one OAuth 2.0 scheme), its
+	// authorization and token URLs set per request.
+	oauth2 map[string]any
 }
 
 // loadDefinitions builds the served definitions from swag's output and the
@@ -59,6 +62,7 @@ func (d *definitions) build(c connectors.Connector) error {
 		return err
 	}
 	d.swagger, d.old, d.openAPI = doc, definition.OldFormat(doc), oa
+	d.oauth2 = definition.OAuth2(doc, "", "")
 	return nil
 }
 
@@ -124,12 +128,31 @@ func (s *Server) writeDefinition(c *gin.Context, def map[string]any) {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
 }
 
+// serveOAuth2Definition writes the sign-in definition with this request's
+// host, and the OAuth 2.0 scheme on the gateway's /oauth2/authorize and
+// /oauth2/token at the same scheme, host and prefix.
+func (s *Server) serveOAuth2Definition(c *gin.Context) {
+	base, prefix, err := s.base(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	root := base.Scheme + "://" + base.Host + prefix
+	def := make(map[string]any, len(s.defs.oauth2))
+	for k, v := range s.defs.oauth2 {
+		def[k] = v
+	}
+	def["securityDefinitions"] = definition.OAuth2Security(root+"/oauth2/authorize", root+"/oauth2/token")
+	s.serveDefinition(c, def)
+}
+
 // serveConnectorDefinition answers the connector's own definition routes,
-// before authentication: /openapi (OpenAPI 3.0, new path format) and
-// /definition (Swagger 2.0, LowCodeAPI's old path format).
+// before authentication: /openapi (OpenAPI 3.0, new path format),
+// /definition (Swagger 2.0, LowCodeAPI's old path format) and
+// /oauth2/definition (Swagger 2.0, new path format, for sign-in).
 func (s *Server) serveConnectorDefinition(c *gin.Context, rest string) bool {
 	route := strings.Trim(rest, "/")
-	if route != "openapi" && route != "definition" {
+	if route != "openapi" && route != "definition" && route != "oauth2/definition" {
 		return false
 	}
 	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
@@ -137,9 +160,12 @@ func (s *Server) serveConnectorDefinition(c *gin.Context, rest string) bool {
 		s.fail(c, connectors.Errorf(connectors.CodeMethodNotAllowed, "method %s is not allowed here; allowed: GET", c.Request.Method))
 		return true
 	}
-	if route == "openapi" {
+	switch route {
+	case "openapi":
 		s.serveOpenAPI(c)
-	} else {
+	case "oauth2/definition":
+		s.serveOAuth2Definition(c)
+	default:
 		s.serveDefinition(c, s.defs.old)
 	}
 	c.Abort()
