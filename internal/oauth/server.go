@@ -29,8 +29,12 @@ func oauthError(status int, code, desc string) *Error {
 	return &Error{Status: status, Code: code, Description: desc}
 }
 
-func invalidRequest(desc string) *Error { return oauthError(http.StatusBadRequest, "invalid_request", desc) }
-func invalidGrant(desc string) *Error   { return oauthError(http.StatusBadRequest, "invalid_grant", desc) }
+func invalidRequest(desc string) *Error {
+	return oauthError(http.StatusBadRequest, "invalid_request", desc)
+}
+func invalidGrant(desc string) *Error {
+	return oauthError(http.StatusBadRequest, "invalid_grant", desc)
+}
 
 // errInvalidClient answers a client that is unknown or failed to
 // authenticate.

@@ -73,8 +73,10 @@ func (l *Login) Exchange(ctx context.Context, code, redirectURI string) (string,
 	// Business Login answers {"data":[{"access_token","user_id",
 	// "permissions"}]}; the Basic Display API answered the object itself.
 	var a struct {
-		Data        []struct{ AccessToken string `json:"access_token"` } `json:"data"`
-		AccessToken string                                               `json:"access_token"`
+		Data []struct {
+			AccessToken string `json:"access_token"`
+		} `json:"data"`
+		AccessToken string `json:"access_token"`
 	}
 	if err := json.Unmarshal(body, &a); err != nil {
 		return "", connectors.Errorf(connectors.CodeUpstreamError, "Instagram answered the code exchange with something that is not JSON")
