@@ -13,6 +13,7 @@ import (
 	"github.com/igconnect/gateway/internal/config"
 	"github.com/igconnect/gateway/internal/fakegraph"
 	"github.com/igconnect/gateway/internal/metrics"
+	"github.com/igconnect/gateway/internal/oauth"
 	"github.com/igconnect/gateway/internal/server"
 )
 
@@ -56,7 +57,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	refreshDone := make(chan struct{})
 	go func() { defer close(refreshDone); d.refresher(cfg, log, m).Run(rctx) }()
 	defer func() { stopRefresh(); <-refreshDone }()
+	l, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	base := cfg.PublicURL
+	if base == "" && cfg.Sandbox {
+		base = "http://" + reachable(l.Addr())
+	}
+	login := d.login(cfg, base)
 	srv := server.New(server.Options{
+		OAuth:          login,
+		ConsentOrigin:  consentOrigin(cfg),
 		Connections:    d.connections,
 		Connector:      d.connector,
 		Limiter:        lim,
@@ -70,10 +82,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Metrics:        m,
 		TriggerKey:     d.triggerKey,
 	})
-	l, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -88,6 +96,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	if cfg.Sandbox {
 		if err := sandboxConnection(ctx, d, l.Addr(), stdout); err != nil {
+			hs.Close()
+			return err
+		}
+		if err := sandboxLink(ctx, login, stdout); err != nil {
 			hs.Close()
 			return err
 		}
@@ -111,12 +123,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return nil
 }
 
+// The sandbox's Instagram app, known to its fake Instagram.
+const (
+	sandboxAppID     = "sandbox-app"
+	sandboxAppSecret = "sandbox-app-secret-0123456789"
+)
+
 // startSandboxGraph serves the fake Instagram Graph API, seeded with the
-// sandbox accounts, on a loopback port, and points cfg at it. The server and
-// the CLI both use it, so that --sandbox works offline everywhere.
+// sandbox accounts, and its Instagram Login, on a loopback port, and points
+// cfg at it (the sandbox's app included). The server and the CLI both use
+// it, so that --sandbox works offline everywhere.
 func startSandboxGraph(cfg *config.Config) (stop func(), err error) {
 	fake := fakegraph.New()
 	fake.Seed()
+	fake.SetApp(sandboxAppID, sandboxAppSecret)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
@@ -124,7 +144,34 @@ func startSandboxGraph(cfg *config.Config) (stop func(), err error) {
 	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(l)
 	cfg.InstagramURL = "http://" + l.Addr().String()
+	cfg.InstagramAppID, cfg.InstagramAppSecret = sandboxAppID, sandboxAppSecret
+	cfg.InstagramAuthorizeURL, cfg.InstagramTokenURL = cfg.InstagramURL+"/oauth/authorize", cfg.InstagramURL+"/oauth/access_token"
 	return func() { srv.Close() }, nil
+}
+
+// reachable is addr as a browser reaches it: localhost for an unspecified
+// address.
+func reachable(addr net.Addr) string {
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", tcp.Port)
+	}
+	return addr.String()
+}
+
+// sandboxLink prints a connect link that works offline: it leads to the
+// fake Instagram's consent page.
+func sandboxLink(ctx context.Context, login *oauth.Service, stdout io.Writer) error {
+	link, err := login.NewLink(ctx, "sandbox link", 0)
+	if err != nil {
+		return fmt.Errorf("sandbox connect link: %w", err)
+	}
+	fmt.Fprintf(stdout, `Connect an account in a browser (the fake Instagram's consent page, offline;
+the link works once, until %s):
+
+  %s
+
+`, link.ExpiresAt.Format(time.RFC3339), link.URL)
+	return nil
 }
 
 // sandboxConnection creates the demo connection and prints its key and a
@@ -134,10 +181,7 @@ func sandboxConnection(ctx context.Context, d *deps, addr net.Addr, stdout io.Wr
 	if err != nil {
 		return fmt.Errorf("sandbox connection: %w", err)
 	}
-	host := addr.String()
-	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
-		host = fmt.Sprintf("localhost:%d", tcp.Port)
-	}
+	host := reachable(addr)
 	fmt.Fprintf(stdout, `
 Sandbox ready: a fake Instagram account @%s (connection %s).
 API key (shown once):

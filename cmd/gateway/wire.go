@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 	"github.com/igconnect/gateway/internal/connectors/instagram"
 	"github.com/igconnect/gateway/internal/limits"
 	"github.com/igconnect/gateway/internal/metrics"
+	"github.com/igconnect/gateway/internal/oauth"
 	"github.com/igconnect/gateway/internal/secret"
 	"github.com/igconnect/gateway/internal/store"
 	"github.com/igconnect/gateway/internal/store/boltstore"
@@ -152,6 +154,36 @@ func wire(ctx context.Context, cfg *config.Config, m *metrics.Metrics) (*deps, e
 	d.connections = connections.New(d.store, sealer, d.connector)
 	d.connections.Policy = connections.Policy{MinAge: cfg.TokenMinAge, RefreshBefore: cfg.TokenRefreshBefore, CheckInterval: cfg.TokenCheckInterval}
 	return d, nil
+}
+
+// login builds Instagram Login (connect links and the OAuth server) on
+// base, the gateway's public URL; nil when it is not configured.
+func (d *deps) login(cfg *config.Config, base string) *oauth.Service {
+	if !cfg.Login() {
+		return nil
+	}
+	login := &instagram.Login{
+		AppID: cfg.InstagramAppID, AppSecret: cfg.InstagramAppSecret,
+		AuthorizeURL: cfg.InstagramAuthorizeURL, TokenURL: cfg.InstagramTokenURL, Scopes: cfg.InstagramScopes,
+		HTTP: instagram.NewHTTPClientWithTimeouts(instagram.Timeouts{
+			Dial: cfg.UpstreamDialTimeout, TLS: cfg.UpstreamTLSTimeout, Header: cfg.UpstreamHeaderTimeout, Total: cfg.UpstreamTimeout,
+			Idle: cfg.UpstreamIdleTimeout,
+		}),
+	}
+	clients := make([]oauth.Client, len(cfg.OAuthClients))
+	for i, c := range cfg.OAuthClients {
+		clients[i] = oauth.Client{ID: c.ClientID, Secret: c.ClientSecret, RedirectURIs: c.RedirectURIs}
+	}
+	return oauth.New(d.store, d.connections, login, clients, base)
+}
+
+// consentOrigin is the scheme://host of Instagram's consent page.
+func consentOrigin(cfg *config.Config) string {
+	u, err := url.Parse(cfg.InstagramAuthorizeURL)
+	if err != nil || !cfg.Login() {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // refresher builds the token refresher: one log line and one count per

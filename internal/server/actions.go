@@ -12,9 +12,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/igconnect/gateway/internal/connections"
 	"github.com/igconnect/gateway/internal/connectors"
 	"github.com/igconnect/gateway/internal/limits"
 	"github.com/igconnect/gateway/internal/normalize"
+	"github.com/igconnect/gateway/internal/oauth"
 )
 
 // request is one action call as the pipeline carries it (under keyRequest).
@@ -141,7 +143,7 @@ func (s *Server) authenticate(c *gin.Context) {
 			return
 		}
 	}
-	conn, err := s.opts.Connections.Authenticate(c.Request.Context(), apiKey(c.Request, req.query))
+	conn, err := s.credential(c.Request.Context(), apiKey(c.Request, req.query))
 	if err != nil {
 		s.fail(c, s.authFailed(c, err))
 		return
@@ -157,6 +159,19 @@ func (s *Server) authenticate(c *gin.Context) {
 			RetryAfter: seconds(wait),
 		})
 	}
+}
+
+// credential finds the connection of key: an API key, or an access token
+// of the gateway's OAuth server (its prefix tells), which shares the
+// connection's limit since both name the same connection.
+func (s *Server) credential(ctx context.Context, key string) (*connectors.Connection, error) {
+	if strings.HasPrefix(key, oauth.AccessTokenPrefix) {
+		if s.opts.OAuth == nil {
+			return nil, connections.ErrInvalidKey
+		}
+		return s.opts.OAuth.Authenticate(ctx, key)
+	}
+	return s.opts.Connections.Authenticate(ctx, key)
 }
 
 // authFailed counts a failed authentication of the client's address and
