@@ -23,8 +23,8 @@ import (
 	"github.com/igconnect/gateway/internal/connectors"
 )
 
-// Prefix of the limiter's keys: igw:rl:<connection id>. Each key expires
-// with its window.
+// Prefix of the limiter's keys: igw:rl:{<connection id>}, a rolling
+// window (window.go) that expires a period after its last admission.
 const Prefix = "igw:rl"
 
 // AuthFailurePrefix is the prefix of the failed authentications' keys:
@@ -36,23 +36,21 @@ type Limiter struct {
 	l *limiter.Limiter
 }
 
-// NewMemory returns an in-process limiter (embedded mode).
+// NewMemory returns an in-process limiter (embedded mode): a rolling
+// window.
 func NewMemory(rate limiter.Rate) *Limiter {
-	return &Limiter{l: limiter.New(memoryStore(Prefix), rate)}
+	return &Limiter{l: limiter.New(NewMemoryWindow(Prefix+":", nil), rate)}
 }
 
 func memoryStore(prefix string) limiter.Store {
 	return memory.NewStoreWithOptions(limiter.StoreOptions{Prefix: prefix, CleanUpInterval: time.Minute})
 }
 
-// NewRedis returns a limiter counting in Redis, shared by every replica. It
-// starts even while Redis is away: calls answer 503 until Redis is back.
-func NewRedis(ctx context.Context, rdb redis.UniversalClient, rate limiter.Rate) (*Limiter, error) {
-	store, err := redisStore(rdb, Prefix)
-	if err != nil {
-		return nil, fmt.Errorf("rate limiter store: %w", err)
-	}
-	return &Limiter{l: limiter.New(store, rate)}, nil
+// NewRedis returns a limiter counting in Redis, shared by every replica: a
+// rolling window, one script per call. It starts even while Redis is away:
+// calls answer 503 until Redis is back.
+func NewRedis(_ context.Context, rdb redis.UniversalClient, rate limiter.Rate) (*Limiter, error) {
+	return &Limiter{l: limiter.New(NewRedisWindow(rdb, Prefix), rate)}, nil
 }
 
 func redisStore(rdb redis.UniversalClient, prefix string) (limiter.Store, error) {
