@@ -76,7 +76,7 @@ func TestWindowMatchesModel(t *testing.T) {
 		for i := range 600 {
 			switch rng.IntN(6) {
 			case 0: // a gap
-				now = now.Add(time.Duration(rng.IntN(int(2 * period / time.Millisecond))) * time.Millisecond)
+				now = now.Add(time.Duration(rng.IntN(int(2*period/time.Millisecond))) * time.Millisecond)
 			case 1: // right on, just before or just after the oldest admission's exit
 				if len(m.times) >= limit {
 					exit := m.times[len(m.times)-limit].Add(period)
