@@ -41,14 +41,19 @@ func (s *Server) requestID(c *gin.Context) {
 }
 
 // accessLog writes one JSON line per request. It logs the path, never the
-// query (it may carry api_token) nor any header.
+// query (it may carry api_token) nor any header; a path that holds a
+// secret (a connect link's token) is logged as its route.
 func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
+	path := c.Request.URL.Path
+	if c.Param("token") != "" {
+		path = c.FullPath()
+	}
 	attrs := []slog.Attr{
 		slog.String("request_id", c.GetString(keyRequestID)),
 		slog.String("method", c.Request.Method),
-		slog.String("path", c.Request.URL.Path),
+		slog.String("path", path),
 		slog.Int("status", c.Writer.Status()),
 		slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
 	}

@@ -80,5 +80,5 @@ func (s *Server) pageFail(c *gin.Context, err error) {
 	if pe.Err != nil {
 		c.Set(keyError, pe.Err)
 	}
-	s.page(c, pe.Status, "error", map[string]any{"Title": pe.Title, "Message": pe.Message})
+	s.page(c, pe.Status, "error", map[string]any{"Title": pe.Title, "Message": pe.Message, "Error": true})
 }
