@@ -235,22 +235,25 @@ type state struct {
 	// Browser is the hash of the cookie the sign-in's browser holds.
 	Browser string `json:"browser"`
 	// An OAuth client's sign-in: its request.
-	Client      string `json:"client,omitempty"`
-	RedirectURI string `json:"redirect_uri,omitempty"`
-	ClientState string `json:"client_state,omitempty"`
-	Challenge   string `json:"challenge,omitempty"`
+	Client        string `json:"client,omitempty"`
+	RedirectURI   string `json:"redirect_uri,omitempty"`
+	RedirectGiven bool   `json:"redirect_given,omitempty"`
+	ClientState   string `json:"client_state,omitempty"`
+	Challenge     string `json:"challenge,omitempty"`
 }
 
-// Started is a sign-in begun: send the browser to ConsentURL with Cookie
-// set.
+// Started is a sign-in begun: send the browser to ConsentURL with the
+// cookie CookieName set to Cookie.
 type Started struct {
 	ConsentURL string
-	// Cookie binds the sign-in to this browser (BrowserCookie).
-	Cookie string
+	// CookieName and Cookie bind the sign-in to this browser; each
+	// sign-in has its own, so that two in one browser do not clash.
+	CookieName, Cookie string
 }
 
-// BrowserCookie is the cookie that binds a sign-in to its browser.
-const BrowserCookie = "igw_signin"
+// CookieName is the name of the cookie that binds the sign-in of state to
+// its browser.
+func CookieName(state string) string { return "igw_signin_" + hash(state)[:12] }
 
 // begin records st and returns where the browser goes.
 func (s *Service) begin(ctx context.Context, st state) (Started, error) {
@@ -266,7 +269,7 @@ func (s *Service) begin(ctx context.Context, st state) (Started, error) {
 	if err := s.put(ctx, kindState, hash(stateTok), st, StateLifetime); err != nil {
 		return Started{}, unavailable(err)
 	}
-	return Started{ConsentURL: s.Login.ConsentURL(stateTok, s.callback()), Cookie: cookie}, nil
+	return Started{ConsentURL: s.Login.ConsentURL(stateTok, s.callback()), CookieName: CookieName(stateTok), Cookie: cookie}, nil
 }
 
 // StartLink begins the sign-in of connect link token.
@@ -316,6 +319,12 @@ func (s *Service) Callback(ctx context.Context, q url.Values, cookie string) (Re
 	code := q.Get("code")
 	if code == "" {
 		return Result{}, pageError(http.StatusBadRequest, "This sign-in cannot be finished", "Instagram's answer carries no code. Start again from your link.")
+	}
+	if st.Link != "" {
+		// A link spent or expired meanwhile costs no exchange.
+		if _, err := s.Tickets.GetTicket(ctx, kindLink, st.Link); err != nil {
+			return Result{}, linkError(err)
+		}
 	}
 	grant, err := s.obtain(ctx, code)
 	if err != nil {

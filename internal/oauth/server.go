@@ -100,7 +100,7 @@ func (s *Service) Authorize(ctx context.Context, q url.Values) (Started, string,
 	case challenge != "" && !pkceValid(challenge):
 		return back("invalid_request", "code_challenge must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~")
 	}
-	st, err := s.begin(ctx, state{Client: client.ID, RedirectURI: redirect, ClientState: q.Get("state"), Challenge: challenge})
+	st, err := s.begin(ctx, state{Client: client.ID, RedirectURI: redirect, RedirectGiven: q.Get("redirect_uri") != "", ClientState: q.Get("state"), Challenge: challenge})
 	if err != nil {
 		return back("temporarily_unavailable", "the gateway could not start the sign-in; try again")
 	}
@@ -111,8 +111,11 @@ func (s *Service) Authorize(ctx context.Context, q url.Values) (Started, string,
 type code struct {
 	Client      string `json:"client"`
 	RedirectURI string `json:"redirect_uri"`
-	Challenge   string `json:"challenge,omitempty"`
-	Connection  string `json:"connection"`
+	// RedirectGiven: the authorization request named its redirect_uri,
+	// so the token request must name it too (RFC 6749 §4.1.3).
+	RedirectGiven bool   `json:"redirect_given,omitempty"`
+	Challenge     string `json:"challenge,omitempty"`
+	Connection    string `json:"connection"`
 }
 
 // finishClient stores the connection of an OAuth client's sign-in and
@@ -129,7 +132,7 @@ func (s *Service) finishClient(ctx context.Context, st state, grant connectors.G
 	if err != nil {
 		return fail(err)
 	}
-	rec := code{Client: st.Client, RedirectURI: st.RedirectURI, Challenge: st.Challenge, Connection: v.ID}
+	rec := code{Client: st.Client, RedirectURI: st.RedirectURI, RedirectGiven: st.RedirectGiven, Challenge: st.Challenge, Connection: v.ID}
 	if err := s.put(ctx, kindCode, hash(c), rec, CodeLifetime); err != nil {
 		return fail(err)
 	}
@@ -158,6 +161,7 @@ type Tokens struct {
 // authenticateClient finds the request's client and checks its secret.
 func (s *Service) authenticateClient(r TokenRequest) (Client, *Error) {
 	id, secret := r.Form.Get("client_id"), r.Form.Get("client_secret")
+	rawSecret := secret
 	if r.HasBasic {
 		if r.FormHasSecret {
 			return Client{}, invalidRequest("use one client authentication method: HTTP Basic or client_secret in the body, not both")
@@ -165,7 +169,7 @@ func (s *Service) authenticateClient(r TokenRequest) (Client, *Error) {
 		if r.FormHasClientID && id != r.BasicID {
 			return Client{}, invalidRequest("client_id differs from the HTTP Basic client")
 		}
-		id, secret = r.BasicID, r.BasicSecret
+		id, secret, rawSecret = formDecoded(r.BasicID), formDecoded(r.BasicSecret), r.BasicSecret
 	}
 	client, ok := s.Clients[id]
 	if !ok || id == "" {
@@ -177,11 +181,27 @@ func (s *Service) authenticateClient(r TokenRequest) (Client, *Error) {
 		}
 		return client, nil
 	}
-	a, b := sha256.Sum256([]byte(secret)), sha256.Sum256([]byte(client.Secret))
-	if subtle.ConstantTimeCompare(a[:], b[:]) != 1 {
+	// Basic credentials are form-encoded (RFC 6749 §2.3.1); many clients
+	// send them raw, which is taken too.
+	if !sameSecret(secret, client.Secret) && !sameSecret(rawSecret, client.Secret) {
 		return Client{}, errInvalidClient
 	}
 	return client, nil
+}
+
+// sameSecret compares secrets in constant time, their lengths included.
+func sameSecret(got, want string) bool {
+	a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
+
+// formDecoded undoes the form-encoding RFC 6749 §2.3.1 applies to client
+// credentials in HTTP Basic; a value that does not decode is taken as is.
+func formDecoded(v string) string {
+	if d, err := url.QueryUnescape(v); err == nil {
+		return d
+	}
+	return v
 }
 
 // Token answers POST /oauth2/token: the authorization_code and
@@ -250,7 +270,7 @@ func (s *Service) codeGrant(ctx context.Context, client Client, form url.Values)
 	switch {
 	case rec.Client != client.ID:
 		return Tokens{}, invalidGrant("the code was issued to another client")
-	case form.Get("redirect_uri") != rec.RedirectURI:
+	case form.Get("redirect_uri") != rec.RedirectURI && (rec.RedirectGiven || form.Get("redirect_uri") != ""):
 		return Tokens{}, invalidGrant("redirect_uri differs from the authorization request's")
 	case rec.Challenge != "" && !pkceValid(form.Get("code_verifier")):
 		return Tokens{}, invalidGrant("code_verifier is missing or malformed")
@@ -306,7 +326,28 @@ func (s *Service) refreshGrant(ctx context.Context, client Client, form url.Valu
 		}
 		return Tokens{}, storeError(err)
 	}
-	return s.issue(ctx, cur.Grant, g)
+	// The grant lives on, unless it was revoked meanwhile: renewing never
+	// brings it back, and tokens stored while a revocation raced them are
+	// taken back.
+	if err := s.Tickets.RenewTicket(ctx, kindGrant, cur.Grant, RefreshLifetime); err != nil {
+		if errors.Is(err, connectors.ErrNotFound) {
+			return Tokens{}, invalidGrant("the grant is revoked: sign in again")
+		}
+		return Tokens{}, storeError(err)
+	}
+	tokens, err := s.tokens(ctx, cur.Grant, g)
+	if err != nil {
+		return Tokens{}, err
+	}
+	if _, err := s.Tickets.GetTicket(ctx, kindGrant, cur.Grant); err != nil {
+		_ = s.Tickets.DeleteTicket(ctx, kindAccess, hash(tokens.AccessToken))
+		_ = s.Tickets.DeleteTicket(ctx, kindRefresh, hash(tokens.RefreshToken))
+		if errors.Is(err, connectors.ErrNotFound) {
+			return Tokens{}, invalidGrant("the grant is revoked: sign in again")
+		}
+		return Tokens{}, storeError(err)
+	}
+	return tokens, nil
 }
 
 // mustJSON marshals a ticket type (which always marshals).
@@ -315,9 +356,16 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// issue stores grant g (renewing its life) and a new access and refresh
-// token for it.
+// issue stores a new grant g and its first tokens.
 func (s *Service) issue(ctx context.Context, id string, g grant) (Tokens, error) {
+	if err := s.put(ctx, kindGrant, id, g, RefreshLifetime); err != nil {
+		return Tokens{}, storeError(err)
+	}
+	return s.tokens(ctx, id, g)
+}
+
+// tokens stores a new access and refresh token of grant id.
+func (s *Service) tokens(ctx context.Context, id string, g grant) (Tokens, error) {
 	at, err := newSecret(AccessTokenPrefix)
 	if err != nil {
 		return Tokens{}, err
@@ -325,9 +373,6 @@ func (s *Service) issue(ctx context.Context, id string, g grant) (Tokens, error)
 	rt, err := newSecret(RefreshTokenPrefix)
 	if err != nil {
 		return Tokens{}, err
-	}
-	if err := s.put(ctx, kindGrant, id, g, RefreshLifetime); err != nil {
-		return Tokens{}, storeError(err)
 	}
 	if err := s.put(ctx, kindRefresh, hash(rt), refresh{Grant: id, Client: g.Client}, RefreshLifetime); err != nil {
 		return Tokens{}, storeError(err)

@@ -108,7 +108,7 @@ func (s *Server) connectStart(c *gin.Context) {
 // toConsent sets the sign-in's browser cookie and redirects to Instagram.
 func (s *Server) toConsent(c *gin.Context, st oauth.Started) {
 	http.SetCookie(c.Writer, &http.Cookie{
-		Name: oauth.BrowserCookie, Value: st.Cookie, Path: oauth.CallbackPath, MaxAge: int(oauth.StateLifetime.Seconds()),
+		Name: st.CookieName, Value: st.Cookie, Path: oauth.CallbackPath, MaxAge: int(oauth.StateLifetime.Seconds()),
 		HttpOnly: true, Secure: strings.HasPrefix(s.opts.OAuth.Base, "https://"), SameSite: http.SameSiteLaxMode,
 	})
 	s.pageHeaders(c)
@@ -118,10 +118,11 @@ func (s *Server) toConsent(c *gin.Context, st oauth.Started) {
 // callback finishes a sign-in: GET /connect/callback, where Instagram
 // sends the browser back.
 func (s *Server) callback(c *gin.Context) {
-	cookie, _ := c.Cookie(oauth.BrowserCookie)
+	name := oauth.CookieName(c.Query("state"))
+	cookie, _ := c.Cookie(name)
 	res, err := s.opts.OAuth.Callback(c.Request.Context(), c.Request.URL.Query(), cookie)
 	// The cookie has done its work, whatever the outcome.
-	http.SetCookie(c.Writer, &http.Cookie{Name: oauth.BrowserCookie, Value: "", Path: oauth.CallbackPath, MaxAge: -1, HttpOnly: true})
+	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: "", Path: oauth.CallbackPath, MaxAge: -1, HttpOnly: true})
 	if err != nil {
 		s.pageFail(c, err)
 		return

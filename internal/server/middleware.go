@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/oauth"
 )
 
 // Context keys of a request's state.
@@ -47,7 +48,7 @@ func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
 	path := c.Request.URL.Path
-	if c.Param("token") != "" {
+	if tok := c.Param("token"); tok != "" && path != oauth.CallbackPath {
 		path = c.FullPath()
 	}
 	attrs := []slog.Attr{

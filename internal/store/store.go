@@ -116,6 +116,9 @@ type Tickets interface {
 	// SwapTicket replaces ticket kind/key's value, keeping its expiry, and
 	// returns the value it replaced, atomically.
 	SwapTicket(ctx context.Context, kind, key string, value []byte) ([]byte, error)
+	// RenewTicket makes ticket kind/key expire ttl from now, if it exists:
+	// it never brings back a ticket removed or expired.
+	RenewTicket(ctx context.Context, kind, key string, ttl time.Duration) error
 	// DeleteTicket removes ticket kind/key (none: no error).
 	DeleteTicket(ctx context.Context, kind, key string) error
 }

@@ -84,6 +84,13 @@ type Store struct {
 	mu        sync.Mutex
 	cooldowns map[string]time.Time // one process: kept in memory
 	puts      int                  // PutTicket calls, for pruning
+	// records caches decoded records for Get, the lookup behind every
+	// call: the file has one writer, this process, so every change goes
+	// through a method below, which drops the entry (invalidate). gen
+	// counts the changes, so that a read that overlapped one is not
+	// cached.
+	records map[string]*connectors.Connection
+	gen     uint64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -114,7 +121,21 @@ func Open(dir string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{db: db, cooldowns: map[string]time.Time{}}, nil
+	return &Store{db: db, cooldowns: map[string]time.Time{}, records: map[string]*connectors.Connection{}}, nil
+}
+
+// invalidate drops connection id's cached record after a write of it.
+func (s *Store) invalidate(id string) {
+	s.mu.Lock()
+	s.gen++
+	delete(s.records, id)
+	s.mu.Unlock()
+}
+
+// update runs a write of connection id's record and drops its cached one.
+func (s *Store) update(id string, fn func(tx *bolt.Tx) error) error {
+	defer s.invalidate(id)
+	return s.db.Update(fn)
 }
 
 func (s *Store) Create(_ context.Context, c *connectors.Connection) error {
@@ -122,7 +143,7 @@ func (s *Store) Create(_ context.Context, c *connectors.Connection) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(c.ID, func(tx *bolt.Tx) error {
 		conns := tx.Bucket(bucketConns)
 		if conns.Get([]byte(c.ID)) != nil {
 			return fmt.Errorf("connection %s already exists", c.ID)
@@ -152,14 +173,24 @@ func get(tx *bolt.Tx, id []byte) (*connectors.Connection, error) {
 var errMoved = errors.New("the stored record belongs to another connection (moved or tampered with)")
 
 func (s *Store) Get(_ context.Context, id string) (c *connectors.Connection, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		c, err = get(tx, []byte(id))
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
 	s.mu.Lock()
+	cached, gen := s.records[id], s.gen
+	s.mu.Unlock()
+	if cached == nil {
+		err = s.db.View(func(tx *bolt.Tx) error {
+			cached, err = get(tx, []byte(id))
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	cp := *cached
+	c = &cp
+	s.mu.Lock()
+	if s.gen == gen {
+		s.records[id] = cached
+	}
 	if until, ok := s.cooldowns[c.ID]; ok {
 		if time.Now().Before(until) {
 			c.CooldownUntil = until
@@ -197,7 +228,7 @@ func (s *Store) Cooldown(_ context.Context, id string, until time.Time) error {
 }
 
 func (s *Store) Rotate(_ context.Context, id, newHash string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(id, func(tx *bolt.Tx) error {
 		c, err := get(tx, []byte(id))
 		if err != nil {
 			return err
@@ -216,7 +247,7 @@ func put(tx *bolt.Tx, c *connectors.Connection) error {
 }
 
 func (s *Store) UpgradeKey(_ context.Context, old *connectors.Connection, newHash string, newToken []byte) (upgraded bool, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(old.ID, func(tx *bolt.Tx) error {
 		c, err := get(tx, []byte(old.ID))
 		if err != nil {
 			return err
@@ -236,7 +267,7 @@ func (s *Store) SetToken(_ context.Context, id, userID string, sealed []byte, us
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(id, func(tx *bolt.Tx) error {
 		c, err := get(tx, []byte(id))
 		if err != nil {
 			return err
@@ -278,7 +309,7 @@ func (s *Store) SetLifecycle(_ context.Context, id string, sealed []byte, life c
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(id, func(tx *bolt.Tx) error {
 		c, err := get(tx, []byte(id))
 		if err != nil {
 			return err
@@ -423,7 +454,7 @@ func (s *Store) CreateCanary(_ context.Context, sealed []byte) (c []byte, err er
 }
 
 func (s *Store) Delete(_ context.Context, id string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(id, func(tx *bolt.Tx) error {
 		conns := tx.Bucket(bucketConns)
 		if conns.Get([]byte(id)) == nil {
 			return connectors.ErrNotFound
@@ -538,6 +569,18 @@ func (s *Store) SwapTicket(_ context.Context, kind, key string, value []byte) (o
 		return b.Put(k, append(bytes.Clone(v[:8]), value...))
 	})
 	return out, err
+}
+
+func (s *Store) RenewTicket(_ context.Context, kind, key string, ttl time.Duration) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, k := tx.Bucket(bucketTickets), ticketKey(kind, key)
+		v, err := liveTicket(b, k)
+		if err != nil {
+			return err
+		}
+		out := binary.BigEndian.AppendUint64(make([]byte, 0, len(v)), uint64(time.Now().Add(ttl).UnixMilli()))
+		return b.Put(k, append(out, v[8:]...))
+	})
 }
 
 func (s *Store) DeleteTicket(_ context.Context, kind, key string) error {

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -120,37 +121,186 @@ end
 return 1
 `)
 
+// List returns every connection, oldest first (ties by ID). It reads them
+// as Each does: on a Redis Cluster, from every master.
 func (s *Store) List(ctx context.Context) ([]*connectors.Connection, error) {
-	var keys []string
-	iter := s.rdb.Scan(ctx, 0, "igw:{*}", 1000).Iterator()
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
+	var out []*connectors.Connection
+	err := s.Each(ctx, func(batch []*connectors.Connection) error {
+		out = append(out, batch...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := iter.Err(); err != nil {
-		return nil, unavailable(err)
-	}
-	out := make([]*connectors.Connection, 0, len(keys))
-	for start := 0; start < len(keys); start += 500 {
-		batch := keys[start:min(start+500, len(keys))]
-		recs, err := s.rdb.MGet(ctx, batch...).Result()
-		if err != nil {
-			return nil, unavailable(err)
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.Before(out[j].CreatedAt)
 		}
-		for i, r := range recs {
-			raw, ok := r.(string)
-			id, named := idOf(batch[i])
-			if !ok || !named {
-				continue // deleted since the scan
-			}
-			c, err := decodeRecord(id, []byte(raw))
-			if err != nil {
-				return nil, fmt.Errorf("connection %s: %w", id, err)
-			}
-			out = append(out, c)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+		return out[i].ID < out[j].ID
+	})
 	return out, nil
+}
+
+// recordPattern matches the records' keys, igw:{<id>}, and no other of the
+// store's keys (igw:{<id>}:cool, igw:t:{…}, igw:canary, igw:due).
+const recordPattern = "igw:{*}"
+
+// scanCount is SCAN's COUNT: about how many keys one SCAN visits.
+const scanCount = 1000
+
+// listBatch is the most records one read fetches (one MGET on one Redis;
+// on a cluster, one pipeline of GETs, which go-redis sends per node).
+const listBatch = 500
+
+// Each calls fn with every connection, in batches of at most listBatch
+// records and in no particular order, never with the same connection
+// twice: a caller can page through a store of any size without holding it
+// all. The records are found by SCAN, a cursor at a time (never KEYS): on
+// one Redis with one SCAN and MGET per batch; on a Redis Cluster
+// (*redis.ClusterClient) every master is scanned, concurrently (SCAN sees
+// only the node it is sent to, and MGET cannot span slots), and each batch
+// is read with one pipeline of GETs. fn is never called concurrently; an
+// error from fn stops the walk and is returned as it is. A record deleted
+// during the walk may be left out, one created during it may be too; a
+// master that does not answer fails the whole walk (UNAVAILABLE): a
+// partial list is never returned as a whole one.
+func (s *Store) Each(ctx context.Context, fn func(batch []*connectors.Connection) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := &walk{fn: fn, seen: map[string]struct{}{}}
+	cc, ok := s.rdb.(*redis.ClusterClient)
+	if !ok {
+		return w.run(ctx, s.rdb, func(ctx context.Context, keys []string) ([]any, error) {
+			return s.rdb.MGet(ctx, keys...).Result()
+		})
+	}
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, master *redis.Client) error {
+		err := w.run(ctx, master, func(ctx context.Context, keys []string) ([]any, error) {
+			return getEach(ctx, cc, keys)
+		})
+		if err != nil {
+			w.stop(err)
+			cancel() // the other masters' walks stop too
+		}
+		return err
+	})
+	if w.err != nil {
+		return w.err // the first error, rather than a canceled walk's
+	}
+	return unavailable(err)
+}
+
+// getEach reads keys, of any slots, through the cluster client: one
+// pipeline of GETs (go-redis splits it by node and follows redirects). A
+// key that is gone reads as nil, as MGET's would.
+func getEach(ctx context.Context, cc *redis.ClusterClient, keys []string) ([]any, error) {
+	cmds := make([]*redis.StringCmd, len(keys))
+	_, err := cc.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.Get(ctx, k)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	vals := make([]any, len(keys))
+	for i, c := range cmds {
+		switch v, err := c.Result(); {
+		case err == nil:
+			vals[i] = v
+		case !errors.Is(err, redis.Nil):
+			return nil, err
+		}
+	}
+	return vals, nil
+}
+
+// walk is one Each: its callback, the IDs given to it so far (SCAN may
+// return a key twice, and a slot migrating during a cluster walk may show
+// it on two masters), and the first error, which stops it.
+type walk struct {
+	mu   sync.Mutex
+	fn   func([]*connectors.Connection) error
+	seen map[string]struct{}
+	err  error
+}
+
+// scanner is the SCAN of one Redis: a *redis.Client, or a single-node
+// UniversalClient.
+type scanner interface {
+	Scan(ctx context.Context, cursor uint64, match string, count int64) *redis.ScanCmd
+}
+
+// run scans one Redis's record keys and reads them, a batch at a time,
+// with read. A Redis error is returned as UNAVAILABLE; a record's or fn's
+// error as it is, and kept in w.err.
+func (w *walk) run(ctx context.Context, node scanner, read func(context.Context, []string) ([]any, error)) error {
+	var cursor uint64
+	for {
+		keys, next, err := node.Scan(ctx, cursor, recordPattern, scanCount).Result()
+		if err != nil {
+			return unavailable(err)
+		}
+		for start := 0; start < len(keys); start += listBatch {
+			batch := keys[start:min(start+listBatch, len(keys))]
+			recs, err := read(ctx, batch)
+			if err != nil {
+				return unavailable(err)
+			}
+			if err := w.give(batch, recs); err != nil {
+				return err
+			}
+		}
+		if next == 0 {
+			return nil
+		}
+		cursor = next
+	}
+}
+
+// stop records err as the walk's error unless it has one.
+func (w *walk) stop(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+// give decodes a batch's records and passes the new ones to fn.
+func (w *walk) give(keys []string, recs []any) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	out := make([]*connectors.Connection, 0, len(recs))
+	for i, r := range recs {
+		raw, ok := r.(string)
+		id, named := idOf(keys[i])
+		if !ok || !named {
+			continue // deleted since the scan
+		}
+		if _, dup := w.seen[id]; dup {
+			continue
+		}
+		c, err := decodeRecord(id, []byte(raw))
+		if err != nil {
+			w.err = fmt.Errorf("connection %s: %w", id, err)
+			return w.err
+		}
+		w.seen[id] = struct{}{}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	if err := w.fn(out); err != nil {
+		w.err = err
+		return err
+	}
+	return nil
 }
 
 // rotateScript rewrites the version byte and key hash in place with
@@ -473,7 +623,15 @@ func (s *Store) CreateCanary(ctx context.Context, sealed []byte) ([]byte, error)
 	return []byte(c), nil
 }
 
+// Ping checks that Redis answers: on a Redis Cluster, every master (a
+// PING on the cluster client reaches one node picked at random, which
+// would make readiness flap while one master is down).
 func (s *Store) Ping(ctx context.Context) error {
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		return unavailable(cc.ForEachMaster(ctx, func(ctx context.Context, master *redis.Client) error {
+			return master.Ping(ctx).Err()
+		}))
+	}
 	return unavailable(s.rdb.Ping(ctx).Err())
 }
 
@@ -517,6 +675,17 @@ return v
 func (s *Store) SwapTicket(ctx context.Context, kind, key string, value []byte) ([]byte, error) {
 	b, err := swapScript.Run(ctx, s.rdb, []string{ticketKey(kind, key)}, value).Text()
 	return ticketResult([]byte(b), err)
+}
+
+func (s *Store) RenewTicket(ctx context.Context, kind, key string, ttl time.Duration) error {
+	ok, err := s.rdb.PExpire(ctx, ticketKey(kind, key), ttl).Result()
+	if err != nil {
+		return unavailable(err)
+	}
+	if !ok {
+		return connectors.ErrNotFound
+	}
+	return nil
 }
 
 func (s *Store) DeleteTicket(ctx context.Context, kind, key string) error {

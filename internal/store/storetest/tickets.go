@@ -66,6 +66,20 @@ func testTickets(t *testing.T, s store.Store) {
 		want(op())("")
 	}
 
+	// Renew extends a ticket's life, and never brings one back.
+	must(s.PutTicket(ctx, "grant", "g", []byte("v"), 30*time.Millisecond))
+	must(s.RenewTicket(ctx, "grant", "g", time.Hour))
+	if err := s.RenewTicket(ctx, "grant", "missing", time.Hour); !errors.Is(err, connectors.ErrNotFound) {
+		t.Fatalf("RenewTicket of a missing ticket: %v", err)
+	}
+	want(s.GetTicket(ctx, "grant", "missing"))("")
+	time.Sleep(80 * time.Millisecond)
+	want(s.GetTicket(ctx, "grant", "g"))("v")
+	must(s.DeleteTicket(ctx, "grant", "g"))
+	if err := s.RenewTicket(ctx, "grant", "g", time.Hour); !errors.Is(err, connectors.ErrNotFound) {
+		t.Fatalf("RenewTicket of a deleted ticket: %v", err)
+	}
+
 	// Of many takers, one gets it.
 	for round := range 10 {
 		must(s.PutTicket(ctx, "code", "race", []byte("prize"), time.Minute))
