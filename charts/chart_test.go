@@ -509,6 +509,9 @@ func TestRefused(t *testing.T) {
 			"/redis/bundled/enabled': value must be false", "choose one", ""},
 		{"unknown mode", []string{"mode=cluster"}, "/mode': value must be one of", "mode must be redis or embedded", ""},
 		{"credentials in the URL", []string{"redis.bundled.enabled=false", "redis.url=redis://:hunter2@redis:6379/0"}, "/redis/url'", "", ""},
+		{"credentials in a cluster URL", []string{"redis.bundled.enabled=false", "redis.url=redis+cluster://:hunter2@redis-0:6379"}, "/redis/url'", "", ""},
+		{"a cluster's database other than 0", []string{"redis.bundled.enabled=false", "redis.url=redis+cluster://redis-0:6379/1"}, "/redis/url'", "", ""},
+		{"a cluster URL's option beside its seeds", []string{"redis.bundled.enabled=false", "redis.url=redis+cluster://redis-0:6379?addr=redis-1:6379&password=x"}, "/redis/url'", "", ""},
 		{"short admin token", []string{"secrets.adminToken=short"}, "/secrets/adminToken'", "", ""},
 		{"bad encryption key", []string{"secrets.encryptionKey=not-a-key"}, "/secrets/encryptionKey'", "", ""},
 		{"bad rate limit", []string{"gateway.rateLimit=100/min"}, "/gateway/rateLimit'", "", ""},
@@ -548,6 +551,25 @@ func TestRefused(t *testing.T) {
 
 // The token refresh's timing reaches every replica through the ConfigMap as
 // the durations given, and the gateway reads them as such.
+// A Redis Cluster's URL (seeds) reaches the gateway as it is.
+func TestRedisClusterURL(t *testing.T) {
+	for _, u := range []string{
+		"redis+cluster://redis-0.redis:6379?addr=redis-1.redis:6379&addr=redis-2.redis:6379",
+		"rediss+cluster://clustercfg.example.cache.amazonaws.com:6379",
+	} {
+		t.Run(u, func(t *testing.T) {
+			out, err := render(t, "rel", "--set", "redis.bundled.enabled=false", "--set", "redis.url="+u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cm, ok := decode(t, out).get("ConfigMap", "rel-instagram-gateway").(*corev1.ConfigMap)
+			if !ok || cm.Data["GATEWAY_REDIS_URL"] != u {
+				t.Fatalf("GATEWAY_REDIS_URL = %q", cm.Data["GATEWAY_REDIS_URL"])
+			}
+		})
+	}
+}
+
 func TestTokenRefresh(t *testing.T) {
 	tests := []struct {
 		name                     string

@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/igconnect/gateway/internal/config"
 	"github.com/igconnect/gateway/internal/fakegraph"
@@ -54,6 +56,39 @@ func TestRedisOptions(t *testing.T) {
 	}
 	if redactedURL("redis://:pw@127.0.0.1:6379/2") != "127.0.0.1:6379" {
 		t.Fatal("password not redacted")
+	}
+
+	// A Redis Cluster: redis+cluster://, seeds in the host and addr=, the
+	// same timeouts, and GATEWAY_REDIS_PASSWORD wins there too.
+	const cluster = "redis+cluster://:pw@127.0.0.1:7000?addr=127.0.0.1:7001&addr=127.0.0.1:7002"
+	co, err := redisClusterOptions(cluster, "")
+	if err != nil || len(co.Addrs) != 3 || co.Addrs[2] != "127.0.0.1:7002" || co.Password != "pw" || co.TLSConfig != nil ||
+		co.ReadTimeout >= time.Second || co.DialTimeout >= time.Second || co.DialerRetries != 1 || co.MaxRetries != 1 || co.PoolSize != 64 {
+		t.Fatalf("%+v %v", co, err)
+	}
+	if co, err := redisClusterOptions(cluster, "from-secret"); err != nil || co.Password != "from-secret" {
+		t.Fatalf("cluster password override: %+v %v", co, err)
+	}
+	if co, err := redisClusterOptions("rediss+cluster://clustercfg.example.com:6379", "from-secret"); err != nil || co.TLSConfig == nil ||
+		co.TLSConfig.ServerName != "clustercfg.example.com" || co.Password != "from-secret" {
+		t.Fatalf("TLS cluster: %+v %v", co, err)
+	}
+	if _, err := redisClusterOptions("redis+cluster://:pw@127.0.0.1:7000/1", ""); err == nil || strings.Contains(err.Error(), "pw") {
+		t.Fatalf("database 1 on a cluster: %v", err)
+	}
+	if got := redactedURL(cluster); got != "cluster 127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002" {
+		t.Fatalf("redactedURL = %q", got)
+	}
+	// newRedis picks the client by the scheme, never by guessing.
+	for u, want := range map[string]string{cluster: "*redis.ClusterClient", "redis://:pw@127.0.0.1:6379/2": "*redis.Client"} {
+		rdb, err := newRedis(u, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprintf("%T", rdb); got != want {
+			t.Errorf("%s: %s, want %s", u, got, want)
+		}
+		rdb.Close()
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,8 +30,10 @@ import (
 
 // deps are the gateway's wired dependencies.
 type deps struct {
-	store       store.Store
-	redis       *redis.Client
+	store store.Store
+	// redis is a *redis.Client on one Redis, or a *redis.ClusterClient on
+	// a Redis Cluster (GATEWAY_REDIS_URL redis+cluster://); nil embedded.
+	redis       redis.UniversalClient
 	connector   *instagram.Connector
 	connections *connections.Service
 	// triggerKey signs polling triggers' states: derived from the
@@ -91,6 +94,47 @@ func redisOptions(u, password string) (*redis.Options, error) {
 	return opts, nil
 }
 
+// redisClusterOptions parses a Redis Cluster's URL (redis+cluster://, see
+// config.ParseClusterURL) with redisOptions' timeouts: a dead master costs
+// the calls of its slots well under a second, and the other masters' calls
+// nothing. Pool sizes are per node.
+func redisClusterOptions(u, password string) (*redis.ClusterOptions, error) {
+	opts, err := config.ParseClusterURL(u)
+	if err != nil {
+		return nil, errors.New("invalid GATEWAY_REDIS_URL")
+	}
+	if password != "" {
+		opts.Password = password
+	}
+	opts.DialTimeout = 500 * time.Millisecond
+	opts.ReadTimeout = 300 * time.Millisecond
+	opts.WriteTimeout = 300 * time.Millisecond
+	opts.PoolTimeout = 500 * time.Millisecond
+	opts.MaxRetries = 1
+	opts.DialerRetries = 1
+	opts.DialerRetryTimeout = 20 * time.Millisecond
+	opts.PoolSize = 64
+	opts.MinIdleConns = 4
+	return opts, nil
+}
+
+// newRedis builds the client GATEWAY_REDIS_URL names: a ClusterClient for
+// redis+cluster:// (or rediss+cluster://), a Client otherwise.
+func newRedis(u, password string) (redis.UniversalClient, error) {
+	if config.IsClusterURL(u) {
+		opts, err := redisClusterOptions(u, password)
+		if err != nil {
+			return nil, err
+		}
+		return redis.NewClusterClient(opts), nil
+	}
+	opts, err := redisOptions(u, password)
+	if err != nil {
+		return nil, err
+	}
+	return redis.NewClient(opts), nil
+}
+
 // storeDir is the embedded store's folder (and its key file's). The sandbox
 // keeps its own, apart from real data: its demo connection holds a fake
 // token, which must never reach the real Instagram.
@@ -120,11 +164,11 @@ func wire(ctx context.Context, cfg *config.Config, m *metrics.Metrics) (*deps, e
 		d.store = st
 		d.closers = append(d.closers, st.Close)
 	} else {
-		opts, err := redisOptions(cfg.RedisURL, cfg.RedisPassword)
+		rdb, err := newRedis(cfg.RedisURL, cfg.RedisPassword)
 		if err != nil {
 			return nil, err
 		}
-		d.redis = redis.NewClient(opts)
+		d.redis = rdb
 		d.closers = append(d.closers, d.redis.Close)
 		d.store = redisstore.New(d.redis)
 	}
@@ -334,7 +378,16 @@ func (d *deps) watchKey(ctx context.Context) {
 	}
 }
 
+// redactedURL is where GATEWAY_REDIS_URL points, without credentials: one
+// address, or a cluster's seeds.
 func redactedURL(u string) string {
+	if config.IsClusterURL(u) {
+		opts, err := config.ParseClusterURL(u)
+		if err != nil {
+			return "(invalid URL)"
+		}
+		return "cluster " + strings.Join(opts.Addrs, ",")
+	}
 	opts, err := redis.ParseURL(u)
 	if err != nil {
 		return "(invalid URL)"

@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -99,6 +100,56 @@ func (c *Config) Login() bool { return c.InstagramAppID != "" }
 // Embedded tells whether the gateway runs without Redis.
 func (c *Config) Embedded() bool { return c.RedisURL == "" }
 
+// RedisCluster tells whether GATEWAY_REDIS_URL names a Redis Cluster
+// (redis+cluster:// or rediss+cluster://) rather than one Redis.
+func (c *Config) RedisCluster() bool { return IsClusterURL(c.RedisURL) }
+
+// The schemes of a Redis Cluster's URL: explicit, so that a single node's
+// redis:// URL is never read as a cluster's, nor the other way round.
+const (
+	clusterScheme    = "redis+cluster"
+	clusterTLSScheme = "rediss+cluster"
+)
+
+// IsClusterURL tells whether raw has a Redis Cluster's scheme.
+func IsClusterURL(raw string) bool {
+	scheme, _, ok := strings.Cut(raw, "://")
+	return ok && (strings.EqualFold(scheme, clusterScheme) || strings.EqualFold(scheme, clusterTLSScheme))
+}
+
+// ParseClusterURL reads a Redis Cluster's URL into go-redis's options:
+//
+//	redis+cluster://[user:password@]host:port[/0][?addr=host:port&addr=…&option=value]
+//
+// (rediss+cluster:// for TLS, verified against the first host's name). The
+// host and every addr are seeds: the client learns the cluster's nodes and
+// slots from whichever answers, so one seed is enough (a managed cluster's
+// configuration endpoint) and more survive a seed being down. The other
+// options are go-redis's (redis.ParseClusterURL: dial_timeout, …). A
+// cluster has only database 0: another is refused.
+func ParseClusterURL(raw string) (*redis.ClusterOptions, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, errors.New("not a URL")
+	}
+	switch strings.ToLower(u.Scheme) {
+	case clusterScheme:
+		u.Scheme = "redis"
+	case clusterTLSScheme:
+		u.Scheme = "rediss"
+	default:
+		return nil, errors.New("not a redis+cluster:// or rediss+cluster:// URL")
+	}
+	if u.Hostname() == "" {
+		return nil, errors.New("the first seed must be host[:port]")
+	}
+	if db := strings.Trim(u.Path, "/"); db != "" && db != "0" {
+		return nil, errors.New("a Redis Cluster has only database 0")
+	}
+	u.Path, u.RawPath = "", ""
+	return redis.ParseClusterURL(u.String())
+}
+
 // LogValue is the configuration as it may be logged: every variable of the
 // table, secrets masked by their kind (see kind).
 func (c *Config) LogValue() slog.Value { return slog.GroupValue(c.shown...) }
@@ -132,7 +183,8 @@ func (k kind) show(v string) string {
 
 // RedactURL returns raw with any user name and password removed, and its
 // query too (go-redis reads a password= option there); a value that does
-// not parse as a URL is not shown at all.
+// not parse as a URL is not shown at all. A Redis Cluster's URL keeps its
+// seeds (addr=host:port) that are plainly a host and port.
 func RedactURL(raw string) string {
 	if raw == "" {
 		return ""
@@ -143,10 +195,26 @@ func RedactURL(raw string) string {
 	}
 	u.User = nil
 	if u.RawQuery != "" || u.ForceQuery {
-		u.RawQuery, u.ForceQuery = "(redacted)", false
+		var shown []string
+		if IsClusterURL(raw) {
+			q, _ := url.ParseQuery(u.RawQuery)
+			for _, a := range q["addr"] {
+				if seedAddr.MatchString(a) {
+					shown = append(shown, "addr="+a)
+				}
+			}
+		}
+		if len(shown) == 0 || strings.Count(u.RawQuery, "&")+1 > len(shown) {
+			shown = append(shown, "(redacted)")
+		}
+		u.RawQuery, u.ForceQuery = strings.Join(shown, "&"), false
 	}
 	return u.String()
 }
+
+// seedAddr is a seed's host:port as it may be shown: a name or an IP
+// address, and a port.
+var seedAddr = regexp.MustCompile(`^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$`)
 
 // variable describes one setting: its environment variable, flag, default,
 // and how it may be shown.
@@ -164,13 +232,20 @@ var variables = []variable{
 		c.Addr = v
 		return nil
 	}},
-	{"GATEWAY_REDIS_URL", "redis-url", "", "redis:// or rediss:// URL; unset: embedded store and in-process limits", urlWithCredentials, func(c *Config, v string) error {
+	{"GATEWAY_REDIS_URL", "redis-url", "", "redis:// or rediss:// URL of one Redis, or redis+cluster:// (rediss+cluster:// for TLS) naming a Redis Cluster's seeds: redis+cluster://host:port?addr=host:port&addr=…; unset: embedded store and in-process limits", urlWithCredentials, func(c *Config, v string) error {
 		if v == "" {
+			return nil
+		}
+		if IsClusterURL(v) {
+			if _, err := ParseClusterURL(v); err != nil {
+				return errors.New("must be a redis+cluster:// or rediss+cluster:// URL that go-redis accepts: host:port, more seeds as addr=host:port, known options, no database but 0")
+			}
+			c.RedisURL = v
 			return nil
 		}
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			return errors.New("must be a redis:// or rediss:// URL")
+			return errors.New("must be a redis:// or rediss:// URL (redis+cluster:// or rediss+cluster:// for a Redis Cluster)")
 		}
 		if _, err := redis.ParseURL(v); err != nil {
 			return errors.New("must be a redis:// or rediss:// URL that go-redis accepts (host, port, database number, known options)")

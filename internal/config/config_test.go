@@ -419,3 +419,108 @@ func TestRedisURLQueryHidden(t *testing.T) {
 		t.Fatalf("unknown option: err = %v", err)
 	}
 }
+
+// GATEWAY_REDIS_URL names a Redis Cluster by its scheme, redis+cluster://
+// (rediss+cluster:// for TLS): the host and every addr= are seeds.
+func TestRedisClusterURL(t *testing.T) {
+	valid := []struct {
+		url   string
+		addrs []string
+		tls   bool
+	}{
+		{"redis+cluster://10.0.0.1:7000", []string{"10.0.0.1:7000"}, false},
+		{"redis+cluster://10.0.0.1", []string{"10.0.0.1:6379"}, false},
+		{"redis+cluster://10.0.0.1:7000/0", []string{"10.0.0.1:7000"}, false},
+		{"redis+cluster://:pw@h1:7000?addr=h2:7001&addr=h3:7002", []string{"h1:7000", "h2:7001", "h3:7002"}, false},
+		{"REDIS+CLUSTER://h1:7000?addr=[::1]:7001", []string{"h1:7000", "[::1]:7001"}, false},
+		{"rediss+cluster://user:pw@clustercfg.example.cache.amazonaws.com:6379?dial_timeout=2s", []string{"clustercfg.example.cache.amazonaws.com:6379"}, true},
+	}
+	for _, tt := range valid {
+		t.Run(tt.url, func(t *testing.T) {
+			c, err := Parse(nil, env(map[string]string{"GATEWAY_REDIS_URL": tt.url, "GATEWAY_ENCRYPTION_KEY": validKey}), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.RedisCluster() || c.Embedded() || c.RedisURL != tt.url {
+				t.Fatalf("cluster %v embedded %v url %q", c.RedisCluster(), c.Embedded(), c.RedisURL)
+			}
+			o, err := ParseClusterURL(c.RedisURL)
+			if err != nil || !slices.Equal(o.Addrs, tt.addrs) || (o.TLSConfig != nil) != tt.tls {
+				t.Fatalf("%+v %v, want seeds %v", o, err, tt.addrs)
+			}
+		})
+	}
+	// A single node's URL is never a cluster's, nor the other way round.
+	for _, u := range []string{"redis://127.0.0.1:6379/0", "rediss://h:6380", ""} {
+		c, err := Parse(nil, env(map[string]string{"GATEWAY_REDIS_URL": u, "GATEWAY_ENCRYPTION_KEY": validKey}), io.Discard)
+		if err != nil || c.RedisCluster() {
+			t.Fatalf("%q: cluster %v, %v", u, c.RedisCluster(), err)
+		}
+	}
+	if _, err := ParseClusterURL("redis://h1:7000"); err == nil {
+		t.Fatal("ParseClusterURL took a single node's URL")
+	}
+	invalid := []string{
+		"redis+cluster://",                           // no seed
+		"redis+cluster://:redis-url-pw@",             // no seed
+		"redis+cluster://h1:7000/3",                  // a cluster has database 0 only
+		"redis+cluster://h1:port",                    // bad port
+		"redis+cluster://h1:7000?addr=h2",            // a seed without a port
+		"redis+cluster://h1:7000?addr=redis-url-pw@", // not host:port
+		"redis+cluster://h1:7000?db=1",               // not a cluster option
+		"redis+cluster://h1:7000?password=redis-url-pw",
+		"redis+sentinel://h1:26379",
+		"cluster://h1:7000",
+	}
+	for _, u := range invalid {
+		t.Run(u, func(t *testing.T) {
+			_, err := Parse(nil, env(map[string]string{"GATEWAY_REDIS_URL": u, "GATEWAY_ENCRYPTION_KEY": validKey}), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "GATEWAY_REDIS_URL") || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("err = %v, want one line naming GATEWAY_REDIS_URL", err)
+			}
+			assertNoSecret(t, "the error", err.Error())
+		})
+	}
+}
+
+// A cluster's URL shows its seeds, never its credentials nor its other
+// options: in -h, in the startup line, in an error.
+func TestRedisClusterURLHidesSecrets(t *testing.T) {
+	e := map[string]string{
+		"GATEWAY_REDIS_URL":      "rediss+cluster://user:redis-url-pw@h1:7000?addr=h2:7001&addr=h3:7002&client_name=redis-url-pw",
+		"GATEWAY_REDIS_PASSWORD": "separate-redis-pw",
+		"GATEWAY_ENCRYPTION_KEY": validKey,
+	}
+	const want = "rediss+cluster://h1:7000?addr=h2:7001&addr=h3:7002&(redacted)"
+	var help strings.Builder
+	fs := FlagSet("gateway", env(e), &help)
+	fs.PrintDefaults()
+	assertNoSecret(t, "-h", help.String())
+	if got := fs.Lookup("redis-url").DefValue; got != want {
+		t.Errorf("-h shows %q, want %q", got, want)
+	}
+	c, err := Parse(nil, env(e), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertNoSecret(t, "the startup line", c.LogValue().String())
+	if !strings.Contains(c.LogValue().String(), want) {
+		t.Errorf("the startup line does not show the seeds: %s", c.LogValue())
+	}
+	e["GATEWAY_REDIS_URL"] = "redis+cluster://user:redis-url-pw@h1:7000/5?addr=h2:7001"
+	if _, err := Parse(nil, env(e), io.Discard); err == nil || !strings.Contains(err.Error(), "redis+cluster://h1:7000/5?addr=h2:7001") {
+		t.Fatalf("err = %v, want the URL without its credentials", err)
+	} else {
+		assertNoSecret(t, "the error", err.Error())
+	}
+	for raw, want := range map[string]string{
+		"redis+cluster://h1:7000?addr=h2:7001&addr=h3:7002": "redis+cluster://h1:7000?addr=h2:7001&addr=h3:7002",
+		"redis+cluster://h1:7000?addr=pw@h2:7001":           "redis+cluster://h1:7000?(redacted)",
+		"redis+cluster://h1:7000?addr=h2:7001;x=pw":         "redis+cluster://h1:7000?(redacted)",
+		"redis://h1:7000/0?addr=h2:7001":                    "redis://h1:7000/0?(redacted)",
+	} {
+		if got := RedactURL(raw); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}

@@ -66,7 +66,8 @@ func (s *Server) start() {
 			c.SetReadDeadline(time.Now().Add(time.Second))
 			line, _ := bufio.NewReader(c).ReadString('\n')
 			c.Close()
-			if strings.HasPrefix(line, "+PONG") {
+			// A server started with --requirepass answers NOAUTH: it is up.
+			if strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH") {
 				return
 			}
 		}
