@@ -33,7 +33,7 @@ func TestBenchmarkRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Rows) != 4 || len(rep.Checks) != 2 {
+	if len(rep.Rows) != 4 || len(rep.Checks) != 5 || rep.Commit == "" {
 		t.Fatalf("report: %+v", rep)
 	}
 	for _, r := range rep.Rows {
@@ -57,5 +57,25 @@ func TestBenchmarkRuns(t *testing.T) {
 	var back report
 	if err := json.Unmarshal(raw, &back); err != nil || len(back.Rows) != 4 || back.Settings.Connections != 20 {
 		t.Fatalf("latest.json: %v %+v", err, back)
+	}
+}
+
+// The README's copy of the latest report is the committed latest.md: the
+// benchmark writes both, so the README's figures cannot go stale.
+func TestReadmeHoldsLatestReport(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest, err := os.ReadFile("results/latest.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := spliceReadme(string(readme), string(latest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want != string(readme) {
+		t.Fatal("README.md's latest-report block differs from bench/results/latest.md: run go run ./bench (it writes both)")
 	}
 }

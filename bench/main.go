@@ -44,6 +44,7 @@ func main() {
 	flag.DurationVar(&opts.warmup, "warmup", 2*time.Second, "unmeasured warm-up per target")
 	flag.IntVar(&opts.connections, "connections", 1000, "gateway connections the calls spread over")
 	flag.StringVar(&opts.out, "out", "bench/results", "folder of the Markdown and JSON reports")
+	readme := flag.String("readme", "README.md", "README whose latest-report block is rewritten (empty: none)")
 	flag.Parse()
 	if opts.duration > 2*time.Minute || opts.warmup > time.Minute || opts.concurrency < 1 || opts.concurrency > 512 || opts.connections < 1 || opts.connections > 20000 {
 		log.Fatal("bounds: duration ≤ 2m, warmup ≤ 1m, 1 ≤ concurrency ≤ 512, 1 ≤ connections ≤ 20000")
@@ -56,6 +57,11 @@ func main() {
 	fmt.Print(md)
 	if err := rep.write(opts.out, md); err != nil {
 		log.Fatal(err)
+	}
+	if *readme != "" {
+		if err := writeReadme(*readme, md); err != nil {
+			log.Fatal(err)
+		}
 	}
 	if !rep.Passed {
 		os.Exit(1)

@@ -12,14 +12,17 @@ import (
 // report is one run: its settings, each target's figures, and the targets
 // the gateway must meet.
 type report struct {
-	Options   options   `json:"-"`
-	Started   time.Time `json:"started"`
-	GoVersion string    `json:"go_version"`
-	CPUs      int       `json:"cpus"`
-	Settings  settings  `json:"settings"`
-	Rows      []row     `json:"rows"`
-	Checks    []check   `json:"checks"`
-	Passed    bool      `json:"passed"`
+	Options options   `json:"-"`
+	Started time.Time `json:"started"`
+	// Commit is the commit measured (git rev-parse), "+dirty" when the
+	// work tree had changes.
+	Commit    string   `json:"commit"`
+	GoVersion string   `json:"go_version"`
+	CPUs      int      `json:"cpus"`
+	Settings  settings `json:"settings"`
+	Rows      []row    `json:"rows"`
+	Checks    []check  `json:"checks"`
+	Passed    bool     `json:"passed"`
 }
 
 type settings struct {
@@ -46,16 +49,20 @@ func (r *report) row(target string) row {
 	return row{}
 }
 
-// check evaluates the targets: the gateway on Redis against the bare proxy,
-// at the same concurrency in the same run.
+// check evaluates the targets (issue 15): the gateway against the bare
+// proxy, at the same concurrency in the same run.
 func (r *report) check() {
 	r.Settings = settings{r.Options.concurrency, r.Options.duration.String(), r.Options.warmup.String(), r.Options.connections}
-	b, d := r.row("b").Result, r.row("d").Result
+	rb, rc, rd := r.row("b"), r.row("c"), r.row("d")
+	b, c, d := rb.Result, rc.Result, rd.Result
 	rps := d.RPS / b.RPS
 	p99 := float64(d.P99) / float64(b.P99)
 	r.Checks = []check{
-		{"(d) requests/s ÷ (b) requests/s", rps, "≥ 0.50", rps >= 0.5},
-		{"(d) p99 ÷ (b) p99", p99, "≤ 2.00", p99 <= 2},
+		{"(d) requests/s ÷ (b) requests/s", rps, "≥ 0.80", rps >= 0.8},
+		{"(d) p99 ÷ (b) p99", p99, "≤ 1.30", p99 <= 1.3},
+		{"(c) requests/s ÷ (b) requests/s", c.RPS / b.RPS, "≥ 0.95", c.RPS/b.RPS >= 0.95},
+		{"(d) CPU per call ÷ (b) CPU per call", rd.CPUPer1000 / rb.CPUPer1000, "≤ 1.50", rd.CPUPer1000/rb.CPUPer1000 <= 1.5},
+		{"(d) allocations per call", rd.AllocsPerCall, "≤ 120", rd.AllocsPerCall <= 120},
 	}
 	r.Passed = true
 	for _, c := range r.Checks {
@@ -75,7 +82,7 @@ func ratio(a, b float64) string {
 func (r *report) markdown() string {
 	var w strings.Builder
 	a, b := r.row("a"), r.row("b")
-	fmt.Fprintf(&w, "### Load benchmark, %s\n\n", r.Started.Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&w, "### Load benchmark, %s, commit %s\n\n", r.Started.Format("2006-01-02 15:04 UTC"), r.Commit)
 	fmt.Fprintf(&w, "%s, %d CPUs; %d concurrent callers, %s measured after %s of warm-up per target; gateway calls spread over %d connections; half `/me`, half `/me/media`.\n\n",
 		r.GoVersion, r.CPUs, r.Settings.Concurrency, r.Settings.Duration, r.Settings.Warmup, r.Settings.Connections)
 	fmt.Fprintln(&w, "| target | requests/s | p50 | p99 | p99.9 | CPU s / 1000 calls | allocs / call | req/s vs (a) | req/s vs (b) | p99 vs (a) | p99 vs (b) |")
@@ -100,6 +107,35 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&w, "| %s | %.2f | %s | %s |\n", c.What, c.Got, c.Want, met)
 	}
 	return w.String()
+}
+
+// Markers of the README's copy of the latest report.
+const (
+	readmeStart = "<!-- bench:latest:start (written by go run ./bench) -->"
+	readmeEnd   = "<!-- bench:latest:end -->"
+)
+
+// spliceReadme returns readme with md between its markers.
+func spliceReadme(readme, md string) (string, error) {
+	i := strings.Index(readme, readmeStart)
+	j := strings.Index(readme, readmeEnd)
+	if i < 0 || j < i {
+		return "", fmt.Errorf("the README has no %q … %q block", readmeStart, readmeEnd)
+	}
+	return readme[:i+len(readmeStart)] + "\n" + md + readme[j:], nil
+}
+
+// writeReadme copies md into the README at path, between its markers.
+func writeReadme(path, md string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	out, err := spliceReadme(string(raw), md)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(out), 0o644)
 }
 
 // write stores the report as Markdown and JSON, under a name of its time

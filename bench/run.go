@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/igconnect/gateway/internal/connectors/instagram"
@@ -57,7 +59,7 @@ func benchmark(ctx context.Context, o options) (*report, error) {
 	defer upstream.stop()
 
 	client := newClient(o.concurrency)
-	rep := &report{Options: o, Started: time.Now().UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU()}
+	rep := &report{Options: o, Started: time.Now().UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Commit: commit()}
 	direct := []request{
 		{url: "/v21.0/me?fields=" + instagram.DefaultUserFields + "&access_token=IGAAbenchDirect"},
 		{url: "/v21.0/me/media?fields=" + instagram.DefaultMediaFields + "&limit=10&access_token=IGAAbenchDirect"},
@@ -201,4 +203,18 @@ func measure(ctx context.Context, client *http.Client, target, name string, p *p
 		r.AllocsPerCall = float64(m1-m0) / float64(res.Calls)
 	}
 	return r, nil
+}
+
+// commit names the commit measured: git rev-parse, "+dirty" when the work
+// tree has changes, "unknown" outside a git work tree.
+func commit() string {
+	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	c := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+		c += "+dirty"
+	}
+	return c
 }

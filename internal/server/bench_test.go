@@ -8,13 +8,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/ulule/limiter/v3"
 
 	"github.com/igconnect/gateway/internal/connections"
 	"github.com/igconnect/gateway/internal/connectors/instagram"
 	"github.com/igconnect/gateway/internal/limits"
+	"github.com/igconnect/gateway/internal/redistest"
 	"github.com/igconnect/gateway/internal/secret"
+	"github.com/igconnect/gateway/internal/store"
 	"github.com/igconnect/gateway/internal/store/boltstore"
+	"github.com/igconnect/gateway/internal/store/redisstore"
 )
 
 const (
@@ -28,6 +32,30 @@ const (
 // (resolve, auth, limit, upstream, envelope) without the caller's HTTP.
 func hotPath(tb testing.TB) (http.Handler, string) {
 	tb.Helper()
+	st, err := boltstore.Open(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return hotPathOn(tb, st, limits.NewMemory(limiter.Rate{Limit: 1 << 40, Period: time.Minute, Formatted: "huge-M"}))
+}
+
+// hotPathRedis is hotPath on a real redis-server: store and limiter.
+func hotPathRedis(tb testing.TB) (http.Handler, string) {
+	tb.Helper()
+	srv := redistest.Start(tb, "--appendfsync", "everysec")
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	tb.Cleanup(func() { rdb.Close() })
+	lim, err := limits.NewRedis(context.Background(), rdb, limiter.Rate{Limit: 1 << 40, Period: time.Minute, Formatted: "huge-M"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return hotPathOn(tb, redisstore.New(rdb), lim)
+}
+
+// hotPathOn is the hot path on st and lim.
+func hotPathOn(tb testing.TB, st store.Store, lim *limits.Limiter) (http.Handler, string) {
+	tb.Helper()
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 		if r.URL.Path == "/v21.0/me" {
@@ -37,11 +65,6 @@ func hotPath(tb testing.TB) (http.Handler, string) {
 		w.Write([]byte(fixedMedia))
 	}))
 	tb.Cleanup(up.Close)
-	st, err := boltstore.Open(tb.TempDir())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
 	sealer, _ := secret.NewSealer(bytes.Repeat([]byte{1}, 32))
 	conn := instagram.New(&instagram.Client{BaseURL: up.URL, HTTP: instagram.NewHTTPClient(5 * time.Second)}, "v21.0", 2*time.Second)
 	svc := connections.New(st, sealer, conn)
@@ -51,7 +74,7 @@ func hotPath(tb testing.TB) (http.Handler, string) {
 	}
 	srv := New(Options{
 		Connections: svc, Connector: conn, AdminToken: adminToken,
-		Limiter: limits.NewMemory(limiter.Rate{Limit: 1 << 40, Period: time.Minute, Formatted: "huge-M"}),
+		Limiter: lim,
 		Ready:   st.Ping,
 	})
 	return srv, v.APIKey
@@ -69,7 +92,16 @@ func callOnce(tb testing.TB, h http.Handler, path, key string) {
 
 // The whole hot path of an action call, a plain answer and a paged one.
 func BenchmarkActionCall(b *testing.B) {
-	h, key := hotPath(b)
+	benchmarkActionCall(b, hotPath)
+}
+
+// The same on Redis.
+func BenchmarkActionCallRedis(b *testing.B) {
+	benchmarkActionCall(b, hotPathRedis)
+}
+
+func benchmarkActionCall(b *testing.B, path func(testing.TB) (http.Handler, string)) {
+	h, key := path(b)
 	for _, bc := range []struct{ name, path string }{{"me", "/instagram/v21.0/me"}, {"media", "/instagram/v21.0/me/media?limit=1"}} {
 		path := bc.path
 		b.Run(bc.name, func(b *testing.B) {

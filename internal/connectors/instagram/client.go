@@ -132,15 +132,20 @@ func (c *Client) do(req *http.Request, token string) (*connectors.Response, erro
 	return resp, err
 }
 
+// acceptJSON is every upstream request's Accept header (shared: requests
+// only read it).
+var acceptJSON = []string{"application/json"}
+
 func (c *Client) roundTrip(req *http.Request, token string) (*connectors.Response, error) {
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept", "application/json")
+	// Canonical keys set directly: no canonicalisation per call.
+	req.Header["Authorization"] = []string{"Bearer " + token}
+	req.Header["Accept"] = acceptJSON
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return nil, transportError(req.Context(), err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody+1))
+	body, err := readBody(resp)
 	if err != nil {
 		return nil, transportError(req.Context(), err)
 	}
@@ -156,6 +161,19 @@ func (c *Client) roundTrip(req *http.Request, token string) (*connectors.Respons
 		return r, nil
 	}
 	return nil, upstreamError(r, token)
+}
+
+// readBody reads at most maxUpstreamBody+1 bytes of resp's body, in one
+// buffer sized by its Content-Length when it gives one.
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n <= maxUpstreamBody {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody+1))
 }
 
 // usage is one entry of Instagram's usage headers, in percent.
