@@ -15,11 +15,11 @@ import (
 // times, oldest first: a call is admitted when fewer than Limit of them lie
 // within the last period, and is then appended. A refused call records
 // nothing, so a caller retrying early is never locked out past the window.
-// Times that left the window are dropped when an append would make the log
-// longer than Limit, or when they are half of it: a log holds at most Limit
+// Times that left the window are dropped when they are half of the log,
+// or the log holds twice the limit: a log holds at most twice the limit's
 // times, and at most twice those still in the window (8 bytes each in
-// Redis), whatever the limit. A key idle for a period is dropped: all its
-// times have left the window.
+// Redis), whatever the limit, and a drop is paid for by as many appends.
+// A key idle for a period is dropped: all its times have left the window.
 //
 // ulule/limiter's own stores count a fixed window that starts at a key's
 // first hit, which admits up to twice the limit across a window's end;
@@ -78,7 +78,7 @@ func (l *timeLog) decide(now time.Time, limit int64, period time.Duration, take 
 	if !take {
 		return windowAnswer{count: count, next: now}
 	}
-	if lo > 0 && (int64(m) >= limit || lo >= m/2) {
+	if lo > 0 && (lo >= m/2 || int64(m) >= 2*limit) {
 		l.times = append(l.times[:0], l.times[lo:]...)
 		m = len(l.times)
 	}
@@ -186,15 +186,23 @@ func (m *MemoryWindow) Increment(ctx context.Context, key string, count int64, r
 // own clock (TIME: one clock for every replica). KEYS[1] is the key's log:
 // admission times in Unix milliseconds, 8-byte doubles, oldest first.
 // ARGV[1] is the limit, ARGV[2] the period in milliseconds, ARGV[3] "1" to
-// admit a call when there is room. It answers {refused 0|1 (for a peek:
-// would be), calls in the window, next admission in ms}.
+// admit a call when there is room. The log is read a slot at a time (a
+// binary search) and appended to; it is rewritten only when half of it has
+// left the window or it holds twice the limit, so a call costs O(log n)
+// and a rewrite is paid for by as many appends. It answers {refused 0|1
+// (for a peek: would be), calls in the window, next admission in ms}.
+// ARGV[4], given by tests only, is the time instead of Redis's.
 var windowScript = redis.NewScript(`
 local limit, period, take = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == "1"
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local log = redis.call("GET", KEYS[1]) or ""
-local m = math.floor(#log / 8)
-local function at(i) return (struct.unpack(">d", log, 8 * i + 1)) end
+local now = tonumber(ARGV[4])
+if not now then
+  local t = redis.call("TIME")
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local m = math.floor(redis.call("STRLEN", KEYS[1]) / 8)
+local function at(i)
+  return (struct.unpack(">d", redis.call("GETRANGE", KEYS[1], 8 * i, 8 * i + 7)))
+end
 local lo, hi = 0, m
 while lo < hi do
   local mid = math.floor((lo + hi) / 2)
@@ -203,12 +211,14 @@ end
 local count = m - lo
 if count >= limit then return {1, count, at(m - limit) + period} end
 if not take then return {0, count, now} end
-if lo > 0 and (m >= limit or lo >= m / 2) then
-  log = string.sub(log, 8 * lo + 1)
+local stamp = struct.pack(">d", now)
+if lo > 0 and (lo >= m / 2 or m >= 2 * limit) then
+  redis.call("SET", KEYS[1], redis.call("GETRANGE", KEYS[1], 8 * lo, -1) .. stamp, "PX", period)
   m = m - lo
+else
+  redis.call("APPEND", KEYS[1], stamp)
+  redis.call("PEXPIRE", KEYS[1], period)
 end
-log = log .. struct.pack(">d", now)
-redis.call("SET", KEYS[1], log, "PX", period)
 count = count + 1
 local next = now
 if count >= limit then next = at(m + 1 - limit) + period end
@@ -221,6 +231,8 @@ return {0, count, next}
 type RedisWindow struct {
 	rdb    redis.UniversalClient
 	prefix string
+	// now, set by tests only, replaces Redis's clock.
+	now func() time.Time
 }
 
 var _ limiter.Store = (*RedisWindow)(nil)
@@ -240,7 +252,11 @@ func (w *RedisWindow) decide(ctx context.Context, key string, rate limiter.Rate,
 	if take {
 		flag = "1"
 	}
-	res, err := windowScript.Run(ctx, w.rdb, []string{w.key(key)}, rate.Limit, rate.Period.Milliseconds(), flag).Int64Slice()
+	args := []any{rate.Limit, rate.Period.Milliseconds(), flag}
+	if w.now != nil {
+		args = append(args, w.now().UnixMilli())
+	}
+	res, err := windowScript.Run(ctx, w.rdb, []string{w.key(key)}, args...).Int64Slice()
 	if err != nil {
 		return limiter.Context{}, err
 	}

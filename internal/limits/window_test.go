@@ -63,17 +63,37 @@ func (m *model) admit(t time.Time) bool {
 // Remaining and Reset included, and no span of a period ever holds more
 // than the limit.
 func TestWindowMatchesModel(t *testing.T) {
+	srv := redistest.Start(t)
+	rw, _ := redisWindow(t, srv)
+	for name, store := range map[string]func(clk *fakeClock, seed uint64) limiter.Store{
+		// The Redis window's own script, on the test's clock (ARGV[4]).
+		"memory": func(clk *fakeClock, _ uint64) limiter.Store { return NewMemoryWindow("t:", clk.Now) },
+		"redis": func(clk *fakeClock, seed uint64) limiter.Store {
+			w := *rw
+			w.now, w.prefix = clk.Now, fmt.Sprint("model", seed)
+			return &w
+		},
+	} {
+		seeds := uint64(40)
+		if name == "redis" {
+			seeds = 12 // a round trip per decision
+		}
+		t.Run(name, func(t *testing.T) { testWindowMatchesModel(t, store, seeds) })
+	}
+}
+
+func testWindowMatchesModel(t *testing.T, open func(clk *fakeClock, seed uint64) limiter.Store, seeds uint64) {
 	ctx := context.Background()
-	for seed := range uint64(40) {
+	for seed := range seeds {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		limit := 1 + rng.IntN(12)
 		period := time.Duration(1+rng.IntN(5)) * time.Second
 		rate := limiter.Rate{Limit: int64(limit), Period: period}
 		clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-		w := NewMemoryWindow("t:", clk.Now)
+		w := open(clk, seed)
 		m := &model{limit: limit, period: period}
 		now := clk.Now()
-		for i := range 600 {
+		for i := range 400 {
 			switch rng.IntN(6) {
 			case 0: // a gap
 				now = now.Add(time.Duration(rng.IntN(int(2*period/time.Millisecond))) * time.Millisecond)
@@ -239,8 +259,9 @@ func TestRedisWindowBoundaries(t *testing.T) {
 	}
 }
 
-// A Redis window's memory is its log: at most 8 bytes per admission of the
-// limit, and it expires a period after the last admission.
+// A Redis window's memory is its log: at most 16 bytes per admission of
+// the limit (8 a time, up to twice the limit before a rewrite), and it
+// expires a period after the last admission.
 func TestRedisWindowMemory(t *testing.T) {
 	ctx := context.Background()
 	srv := redistest.Start(t)
@@ -248,7 +269,7 @@ func TestRedisWindowMemory(t *testing.T) {
 	for _, limit := range []int64{100, 1000} {
 		rate := limiter.Rate{Limit: limit, Period: time.Minute}
 		key := fmt.Sprint("mem", limit)
-		for range limit + 5 {
+		for range 2*limit + 5 {
 			if _, err := w.Get(ctx, key, rate); err != nil {
 				t.Fatal(err)
 			}
@@ -258,8 +279,8 @@ func TestRedisWindowMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("limit %d: %d bytes", limit, used)
-		if used > 9*limit+256 {
-			t.Fatalf("limit %d: %d bytes of Redis, want at most %d (8 a slot, allocator rounding aside)", limit, used, 9*limit+256)
+		if used > 17*limit+256 {
+			t.Fatalf("limit %d: %d bytes of Redis, want at most %d (16 a call of the limit, allocator rounding aside)", limit, used, 17*limit+256)
 		}
 		if ttl := rdb.PTTL(ctx, w.key(key)).Val(); ttl <= 0 || ttl > time.Minute {
 			t.Fatalf("TTL %v", ttl)
