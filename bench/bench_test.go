@@ -79,3 +79,41 @@ func TestReadmeHoldsLatestReport(t *testing.T) {
 		t.Fatal("README.md's latest-report block differs from bench/results/latest.md: run go run ./bench (it writes both)")
 	}
 }
+
+// With -profile, the gateway targets' CPU and allocation profiles over the
+// measured window are written, with top functions naming the gateway's
+// own packages.
+func TestBenchmarkProfiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the gateway")
+	}
+	prof := filepath.Join(t.TempDir(), "prof")
+	o := options{concurrency: 4, duration: 300 * time.Millisecond, warmup: 100 * time.Millisecond, connections: 20, out: t.TempDir(), profile: prof}
+	rep, err := benchmark(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) != 4 || !rep.Settings.Profiled || !strings.Contains(rep.markdown(), "Profiled") {
+		t.Fatalf("report: %+v", rep)
+	}
+	for _, target := range []string{"c", "d"} {
+		for _, kind := range []string{"cpu.pprof", "allocs.pprof"} {
+			if st, err := os.Stat(filepath.Join(prof, target+"-"+kind)); err != nil || st.Size() == 0 {
+				t.Errorf("%s-%s: %v", target, kind, err)
+			}
+		}
+		top, err := os.ReadFile(filepath.Join(prof, target+"-top.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"CPU, flat", "allocated objects, flat", "allocated objects, cumulative, under the handler", "Type: cpu", "Type: alloc_objects", "flat%", "igconnect/gateway/internal/server.(*Server).ServeHTTP"} {
+			if !strings.Contains(string(top), want) {
+				t.Errorf("%s-top.txt lacks %q:\n%s", target, want, top)
+			}
+		}
+	}
+	// Nothing for the other targets.
+	if m, _ := filepath.Glob(filepath.Join(prof, "[ab]-*")); len(m) > 0 {
+		t.Errorf("profiles of the non-gateway targets: %v", m)
+	}
+}

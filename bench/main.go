@@ -14,6 +14,11 @@
 // call of the measured server process, and ratios to (a) and (b)) is
 // printed and written as Markdown and JSON under bench/results/.
 //
+// With -profile DIR, the gateway targets also serve net/http/pprof on a
+// loopback GATEWAY_DEBUG_ADDR, and their CPU and allocation profiles over
+// the measured window are written under DIR with their top functions
+// (profile.go); the figures then include the profiler's own small cost.
+//
 // Run it from the repository's root: go run ./bench
 package main
 
@@ -44,6 +49,7 @@ func main() {
 	flag.DurationVar(&opts.warmup, "warmup", 2*time.Second, "unmeasured warm-up per target")
 	flag.IntVar(&opts.connections, "connections", 1000, "gateway connections the calls spread over")
 	flag.StringVar(&opts.out, "out", "bench/results", "folder of the Markdown and JSON reports")
+	flag.StringVar(&opts.profile, "profile", "", "folder of the gateway targets' CPU and allocation profiles over the measured window, <target>-{cpu,allocs}.pprof, and their top functions, <target>-top.txt (empty: none)")
 	readme := flag.String("readme", "README.md", "README whose latest-report block is rewritten (empty: none)")
 	flag.Parse()
 	if opts.duration > 2*time.Minute || opts.warmup > time.Minute || opts.concurrency < 1 || opts.concurrency > 512 || opts.connections < 1 || opts.connections > 20000 {

@@ -30,6 +30,9 @@ type settings struct {
 	Duration    string `json:"duration"`
 	Warmup      string `json:"warmup"`
 	Connections int    `json:"connections"`
+	// Profiled: the gateway targets were profiled (-profile) while
+	// measured.
+	Profiled bool `json:"profiled,omitempty"`
 }
 
 // check is one target of the issue, with the figures beside it.
@@ -52,7 +55,7 @@ func (r *report) row(target string) row {
 // check evaluates the targets (issue 15): the gateway against the bare
 // proxy, at the same concurrency in the same run.
 func (r *report) check() {
-	r.Settings = settings{r.Options.concurrency, r.Options.duration.String(), r.Options.warmup.String(), r.Options.connections}
+	r.Settings = settings{r.Options.concurrency, r.Options.duration.String(), r.Options.warmup.String(), r.Options.connections, r.Options.profile != ""}
 	rb, rc, rd := r.row("b"), r.row("c"), r.row("d")
 	b, c, d := rb.Result, rc.Result, rd.Result
 	rps := d.RPS / b.RPS
@@ -96,6 +99,10 @@ func (r *report) markdown() string {
 	}
 	fmt.Fprintln(&w)
 	fmt.Fprintln(&w, "CPU and allocations are the measured server process's own (for (b) the proxy's, without the upstream's); the load generator shares the machine with every target.")
+	if r.Settings.Profiled {
+		fmt.Fprintln(&w)
+		fmt.Fprintln(&w, "Profiled (`-profile`): (c) and (d) ran under the CPU profiler, whose cost their figures include.")
+	}
 	fmt.Fprintln(&w)
 	fmt.Fprintln(&w, "| target | figure | wanted | met |")
 	fmt.Fprintln(&w, "|---|---:|---|---|")

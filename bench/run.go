@@ -22,6 +22,9 @@ type options struct {
 	concurrency, connections int
 	duration, warmup         time.Duration
 	out                      string
+	// profile, when set, is the folder of the gateway targets' CPU and
+	// allocation profiles (profile.go).
+	profile string
 }
 
 // row is one target's figures.
@@ -42,6 +45,11 @@ func benchmark(ctx context.Context, o options) (*report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	if o.profile != "" {
+		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			return nil, err
+		}
+	}
 	gatewayBin, err := buildGateway(dir)
 	if err != nil {
 		return nil, err
@@ -67,7 +75,7 @@ func benchmark(ctx context.Context, o options) (*report, error) {
 
 	// (a) the upstream alone.
 	log.Printf("(a) upstream direct")
-	r, err := measure(ctx, client, "a", "upstream, direct", upstream, false, prefixed(upstream.url, direct, nil), o)
+	r, err := measure(ctx, client, "a", "upstream, direct", upstream, false, prefixed(upstream.url, direct, nil), o, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +92,7 @@ func benchmark(ctx context.Context, o options) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err = measure(ctx, client, "b", "httputil.ReverseProxy", proxy, false, prefixed(proxy.url, direct, nil), o)
+	r, err = measure(ctx, client, "b", "httputil.ReverseProxy", proxy, false, prefixed(proxy.url, direct, nil), o, nil)
 	proxy.stop()
 	if err != nil {
 		return nil, err
@@ -126,6 +134,15 @@ func measureGateway(ctx context.Context, client *http.Client, bin, dir, upstream
 		"GATEWAY_RATE_LIMIT=1000000000-M",
 		"GATEWAY_LOG_LEVEL=info",
 	)
+	var prof *profiler
+	if o.profile != "" {
+		debugAddr, err := freeAddr()
+		if err != nil {
+			return row{}, err
+		}
+		env = append(env, "GATEWAY_DEBUG_ADDR="+debugAddr)
+		prof = newProfiler(o.profile, target, name, bin, debugAddr, o.duration)
+	}
 	if withRedis {
 		rs, err := startRedis(dir)
 		if err != nil {
@@ -162,12 +179,17 @@ func measureGateway(ctx context.Context, client *http.Client, bin, dir, upstream
 		reqs = append(reqs, request{url: gw.url + paths[i%2], header: http.Header{"X-Api-Key": {k}}})
 		reqs = append(reqs, request{url: gw.url + paths[(i+1)%2], header: http.Header{"X-Api-Key": {k}}})
 	}
-	return measure(ctx, client, target, name, gw, true, reqs, o)
+	r, err := measure(ctx, client, target, name, gw, true, reqs, o, prof)
+	if err == nil && prof != nil {
+		err = prof.top(ctx)
+	}
+	return r, err
 }
 
 // measure loads p with reqs and reads its CPU time and allocations around
-// the measured window.
-func measure(ctx context.Context, client *http.Client, target, name string, p *proc, gateway bool, reqs []request, o options) (row, error) {
+// the measured window; prof, unless nil, profiles that window (the load
+// goes on until its profiles are in, after the figures are read).
+func measure(ctx context.Context, client *http.Client, target, name string, p *proc, gateway bool, reqs []request, o options, prof *profiler) (row, error) {
 	// A first call of each kind must succeed.
 	for _, r := range reqs[:min(2, len(reqs))] {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
@@ -183,16 +205,25 @@ func measure(ctx context.Context, client *http.Client, target, name string, p *p
 	}
 	var cpu0, cpu1 time.Duration
 	var m0, m1 uint64
-	var merr error
+	var merr, perr error
 	res := run(ctx, client, reqs, o.concurrency, o.warmup, o.duration, func() {
 		cpu0, _ = p.cpu()
 		m0, merr = mallocs(p, gateway)
+		if prof != nil {
+			prof.start()
+		}
 	}, func() {
 		cpu1, _ = p.cpu()
 		m1, _ = mallocs(p, gateway)
+		if prof != nil {
+			perr = prof.wait()
+		}
 	})
 	if merr != nil {
 		return row{}, fmt.Errorf("%s: allocations: %w", name, merr)
+	}
+	if perr != nil {
+		return row{}, fmt.Errorf("%s: profiles: %w", name, perr)
 	}
 	if res.Errors > 0 {
 		return row{}, fmt.Errorf("%s: %d of %d calls failed", name, res.Errors, res.Calls)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/igconnect/gateway/internal/config"
@@ -57,6 +58,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	refreshDone := make(chan struct{})
 	go func() { defer close(refreshDone); d.refresher(cfg, log, m).Run(rctx) }()
 	defer func() { stopRefresh(); <-refreshDone }()
+	if cfg.DebugAddr != "" {
+		stopDebug, err := startDebug(cfg.DebugAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopDebug() // with the main server, on every return
+	}
 	l, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -121,6 +129,32 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// startDebug serves Go's net/http/pprof handlers on addr (GATEWAY_DEBUG_ADDR,
+// loopback), on a mux of their own: never on the main listener, nor on
+// http.DefaultServeMux. /debug/pprof/cmdline is left out: the command line
+// may carry a secret given as a flag (--admin-token). stop closes it at
+// once: a profile in progress is not worth delaying the shutdown.
+func startDebug(addr string, log *slog.Logger) (stop func(), err error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index) // heap, allocs, goroutine, block, mutex, threadcreate
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (GATEWAY_DEBUG_ADDR): %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go srv.Serve(l)
+	log.Info("debug listening", slog.String("addr", l.Addr().String()), slog.String("serves", "/debug/pprof/"))
+	return func() { srv.Close() }, nil
 }
 
 // The sandbox's Instagram app, known to its fake Instagram.

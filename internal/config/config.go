@@ -30,6 +30,7 @@ import (
 // Config is the gateway's whole configuration.
 type Config struct {
 	Addr          string
+	DebugAddr     string // serves net/http/pprof on loopback, apart from Addr; "": off
 	RedisURL      string
 	RedisPassword string // overrides the URL's password when set
 	DataDir       string
@@ -232,6 +233,23 @@ var variables = []variable{
 		c.Addr = v
 		return nil
 	}},
+	{"GATEWAY_DEBUG_ADDR", "debug-addr", "", "loopback host:port serving Go's net/http/pprof profiles (/debug/pprof/), apart from the API; keep it on loopback: it exposes internals; unset: off", plain, func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		host, port, err := net.SplitHostPort(v)
+		if err != nil {
+			return errors.New("must be a loopback host:port, for example 127.0.0.1:6060")
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			return errors.New("must be a loopback host:port with a port number, for example 127.0.0.1:6060")
+		}
+		if !isLoopback(host) {
+			return errors.New("must be on a loopback host (127.0.0.1, ::1 or localhost), for example 127.0.0.1:6060: it exposes the process's internals (profiles, goroutine stacks)")
+		}
+		c.DebugAddr = v
+		return nil
+	}},
 	{"GATEWAY_REDIS_URL", "redis-url", "", "redis:// or rediss:// URL of one Redis, or redis+cluster:// (rediss+cluster:// for TLS) naming a Redis Cluster's seeds: redis+cluster://host:port?addr=host:port&addr=…; unset: embedded store and in-process limits", urlWithCredentials, func(c *Config, v string) error {
 		if v == "" {
 			return nil
@@ -427,6 +445,16 @@ var variables = []variable{
 	duration("GATEWAY_SHUTDOWN_GRACE", "shutdown-grace", "30s", "how long requests in flight may finish after SIGTERM", func(c *Config) *time.Duration { return &c.ShutdownGrace }),
 }
 
+// isLoopback tells whether host (of host:port) is a loopback address or
+// localhost; an empty host (every interface) is not.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
+}
+
 // rate is a variable in ulule/limiter's format with a positive limit.
 func rate(field func(*Config) *limiter.Rate) func(c *Config, v string) error {
 	return func(c *Config, v string) error {
@@ -600,6 +628,9 @@ func Load(fs *flag.FlagSet) (*Config, error) {
 			return nil, &Error{Env: v.env, Flag: v.flag, Value: shown, Err: err}
 		}
 		c.shown = append(c.shown, slog.String(strings.ToLower(strings.TrimPrefix(v.env, "GATEWAY_")), v.kind.show(val)))
+	}
+	if c.DebugAddr != "" && c.DebugAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") {
+		return nil, &Error{Env: "GATEWAY_DEBUG_ADDR", Flag: "debug-addr", Value: c.DebugAddr, Err: errors.New("must differ from GATEWAY_ADDR: profiles are never served on the API's listener")}
 	}
 	if fs.Lookup("encryption-key").Value.String() != "" && c.EncryptionKeyFile != "" {
 		return nil, &Error{Env: "GATEWAY_ENCRYPTION_KEY_FILE", Flag: "encryption-key-file", Value: c.EncryptionKeyFile, Err: errors.New("cannot be set together with GATEWAY_ENCRYPTION_KEY: choose one")}

@@ -524,3 +524,51 @@ func TestRedisClusterURLHidesSecrets(t *testing.T) {
 		}
 	}
 }
+
+// GATEWAY_DEBUG_ADDR serves profiles on a loopback address only: unset by
+// default, refused on any other host and on the API's own address.
+func TestDebugAddr(t *testing.T) {
+	tests := []struct {
+		value   string
+		refused string // non-empty: refused, the message says this
+	}{
+		{"", ""},
+		{"127.0.0.1:0", ""},
+		{"127.0.0.1:6060", ""},
+		{"[::1]:6060", ""},
+		{"localhost:6060", ""},
+		{"0.0.0.0:6060", "loopback"},
+		{":6060", "loopback"},
+		{"[::]:6060", "loopback"},
+		{"10.0.0.7:6060", "loopback"},
+		{"gateway.example.com:6060", "loopback"},
+		{"garbage", "host:port"},
+		{"127.0.0.1", "host:port"},
+		{"127.0.0.1:pprof", "port number"},
+		{"127.0.0.1:70000", "port number"},
+		{"127.0.0.1:8080", "must differ from GATEWAY_ADDR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			c, err := Parse(nil, env(map[string]string{"GATEWAY_ADDR": "127.0.0.1:8080", "GATEWAY_DEBUG_ADDR": tt.value}), io.Discard)
+			if tt.refused != "" {
+				if err == nil || !strings.Contains(err.Error(), "GATEWAY_DEBUG_ADDR") || !strings.Contains(err.Error(), tt.refused) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("err = %v, want one line naming GATEWAY_DEBUG_ADDR and %q", err, tt.refused)
+				}
+				return
+			}
+			if err != nil || c.DebugAddr != tt.value {
+				t.Fatalf("%+v %v", c, err)
+			}
+		})
+	}
+	// The flag, and the startup line.
+	c, err := Parse([]string{"--debug-addr", "127.0.0.1:0"}, env(nil), io.Discard)
+	if err != nil || c.DebugAddr != "127.0.0.1:0" || !strings.Contains(c.LogValue().String(), "debug_addr=127.0.0.1:0") {
+		t.Fatalf("%+v %v", c, err)
+	}
+	// Both on port 0 pick two ports: allowed.
+	if _, err := Parse([]string{"--addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0"}, env(nil), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+}
