@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"time"
 
@@ -72,15 +73,6 @@ func unreadablePage() error {
 	return connectors.Errorf(connectors.CodeUpstreamError, "Instagram answered a page the gateway cannot read")
 }
 
-// pagedEnvelope is a wrapped list answer: Instagram's whole answer in data,
-// and at the root, where Power Automate pages, its items in value and the
-// next page's link in nextLink.
-type pagedEnvelope struct {
-	Data     map[string]json.RawMessage `json:"data"`
-	Value    json.RawMessage            `json:"value,omitempty"`
-	NextLink string                     `json:"nextLink,omitempty"`
-}
-
 // WritePaged writes a list answer. Every body is decoded and re-encoded, so
 // what is written is what Go's decoder read (escaped or duplicate keys
 // included): it must be a JSON object whose paging, when present, is an
@@ -95,21 +87,56 @@ func WritePaged(w http.ResponseWriter, status int, body []byte, l *Linker, wrapp
 	if err != nil {
 		return err
 	}
-	if !wrapped {
-		writeRaw(w, status, marshal(doc))
-		return nil
-	}
-	writeRaw(w, status, marshal(pagedEnvelope{doc, items(doc), next}))
+	writeRaw(w, status, encodeDoc(doc, wrapped, next, len(body)))
 	return nil
 }
 
-// items returns the list of an answer, its data, when it is an array; nil
-// otherwise. It is the same raw text as data.data, so both encode alike.
-func items(doc map[string]json.RawMessage) json.RawMessage {
-	if raw := doc["data"]; len(raw) > 0 && raw[0] == '[' {
-		return raw
+// encodeDoc writes doc as encoding/json writes a map[string]json.RawMessage
+// without HTML escaping (keys sorted, values compacted), and, wrapped, in
+// the pagedEnvelope's shape: {"data":doc,"value":items,"nextLink":next},
+// value being data.data when it is an array, the same text compacted once.
+// size is a hint of the result's length.
+func encodeDoc(doc map[string]json.RawMessage, wrapped bool, next string, size int) []byte {
+	var b bytes.Buffer
+	b.Grow(2*size + 64)
+	if wrapped {
+		b.WriteString(`{"data":`)
 	}
-	return nil
+	keys := make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	itemsFrom, itemsTo := -1, -1
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(marshal(k))
+		b.WriteByte(':')
+		from := b.Len()
+		if json.Compact(&b, doc[k]) != nil { // decoded by object: cannot fail
+			b.Write(doc[k])
+		}
+		if k == "data" && b.Len() > from && b.Bytes()[from] == '[' {
+			itemsFrom, itemsTo = from, b.Len()
+		}
+	}
+	b.WriteByte('}')
+	if !wrapped {
+		return b.Bytes()
+	}
+	if itemsFrom >= 0 {
+		b.WriteString(`,"value":`)
+		b.Write(b.Bytes()[itemsFrom:itemsTo])
+	}
+	if next != "" {
+		b.WriteString(`,"nextLink":`)
+		b.Write(marshal(next))
+	}
+	b.WriteByte('}')
+	return b.Bytes()
 }
 
 // rewrite returns the body's object with its paging links rewritten, and the

@@ -1,0 +1,56 @@
+package normalize
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// referenceEnvelope is how WritePaged wrote answers before encodeDoc:
+// encoding/json, without HTML escaping.
+type referenceEnvelope struct {
+	Data     map[string]json.RawMessage `json:"data"`
+	Value    json.RawMessage            `json:"value,omitempty"`
+	NextLink string                     `json:"nextLink,omitempty"`
+}
+
+func reference(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// encodeDoc writes byte for byte what encoding/json wrote, wrapped and
+// not, for bodies with whitespace, escapes, HTML characters, Unicode,
+// duplicate keys, nested and empty values.
+func TestEncodeDocMatchesEncodingJSON(t *testing.T) {
+	bodies := []string{
+		`{"data":[{"id":"1","caption":"a <b> & c"}],"paging":{"cursors":{"before":"QkVG","after":"QUZU"}}}`,
+		"{ \"data\" : [ { \"id\" : \"1\" , \"caption\" : \"line\\nbreak \\u2028 \\\"q\\\"\" } ] ,\n \"paging\" : { } }",
+		`{"z":1,"a":{"y":[1,2,{"x":null}],"b":true},"data":{"not":"an array"}}`,
+		`{"data":[],"summary":{"total_count":0}}`,
+		`{"data":"text","dup":1,"dup":2}`,
+		`{"\u00e9t\u00e9":"été","\u003ctag\u003e":"<>&","data":[1.5e3,-0,"😀"]}`,
+		`{}`,
+	}
+	for _, body := range bodies {
+		doc, ok := object([]byte(body))
+		if !ok {
+			t.Fatalf("%s: not an object", body)
+		}
+		items := json.RawMessage(nil)
+		if raw := doc["data"]; len(raw) > 0 && raw[0] == '[' {
+			items = raw
+		}
+		for _, next := range []string{"", "http://gw/instagram/v21.0/me/media?after=QUZU&limit=2"} {
+			if got, want := encodeDoc(doc, true, next, len(body)), reference(referenceEnvelope{doc, items, next}); !bytes.Equal(got, want) {
+				t.Errorf("wrapped %s:\n got %s\nwant %s", body, got, want)
+			}
+		}
+		if got, want := encodeDoc(doc, false, "", len(body)), reference(doc); !bytes.Equal(got, want) {
+			t.Errorf("unwrapped %s:\n got %s\nwant %s", body, got, want)
+		}
+	}
+}
