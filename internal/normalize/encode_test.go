@@ -3,7 +3,11 @@ package normalize
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"testing"
+
+	"github.com/igconnect/gateway/internal/connectors"
 )
 
 // referenceEnvelope is how WritePaged wrote answers before encodeDoc:
@@ -52,5 +56,23 @@ func TestEncodeDocMatchesEncodingJSON(t *testing.T) {
 		if got, want := encodeDoc(doc, false, "", len(body)), reference(doc); !bytes.Equal(got, want) {
 			t.Errorf("unwrapped %s:\n got %s\nwant %s", body, got, want)
 		}
+	}
+}
+
+// What WriteData and WriteGraph copy must be one JSON object: anything
+// else is UPSTREAM_ERROR and nothing is written.
+func TestWritersRefuseWhatIsNotAnObject(t *testing.T) {
+	for _, body := range []string{`{"id":"1","username":`, `[1,2]`, `<html>`, ``, `{"a":1}{"b":2}`, `  `} {
+		for name, write := range map[string]func(http.ResponseWriter, int, []byte) error{"WriteData": WriteData, "WriteGraph": WriteGraph} {
+			w := httptest.NewRecorder()
+			err := write(w, 200, []byte(body))
+			if connectors.ErrorCode(err) != connectors.CodeUpstreamError || w.Body.Len() != 0 {
+				t.Errorf("%s(%q): %v, wrote %q", name, body, err, w.Body)
+			}
+		}
+	}
+	w := httptest.NewRecorder()
+	if err := WriteData(w, 200, []byte(" {\"id\":\"1\"}\n")); err != nil || w.Body.String() != `{"data":{"id":"1"}}` {
+		t.Fatalf("%v %s", err, w.Body)
 	}
 }

@@ -115,16 +115,36 @@ var (
 	suffix = []byte(`}`)
 )
 
+// jsonObject returns body trimmed, or UPSTREAM_ERROR when it is not one
+// JSON object: what the writers below copy must be one.
+func jsonObject(body []byte) ([]byte, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' || !json.Valid(body) {
+		return nil, connectors.Errorf(connectors.CodeUpstreamError, "Instagram answered with a body that is not a JSON object")
+	}
+	return body, nil
+}
+
 // WriteGraph writes an upstream JSON body as it is (the Graph-compatible
-// base path).
-func WriteGraph(w http.ResponseWriter, status int, body []byte) {
-	writeRaw(w, status, bytes.TrimSpace(body))
+// base path). A body that is not one JSON object is not written:
+// UPSTREAM_ERROR.
+func WriteGraph(w http.ResponseWriter, status int, body []byte) error {
+	body, err := jsonObject(body)
+	if err != nil {
+		return err
+	}
+	writeRaw(w, status, body)
+	return nil
 }
 
 // WriteData writes an upstream JSON body in the envelope without decoding
-// it: {"data":<body>}.
-func WriteData(w http.ResponseWriter, status int, body []byte) {
-	body = bytes.TrimSpace(body)
+// it: {"data":<body>}. A body that is not one JSON object is not written:
+// UPSTREAM_ERROR.
+func WriteData(w http.ResponseWriter, status int, body []byte) error {
+	body, err := jsonObject(body)
+	if err != nil {
+		return err
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(prefix)+len(body)+len(suffix)))
@@ -133,4 +153,5 @@ func WriteData(w http.ResponseWriter, status int, body []byte) {
 	w.Write(prefix)
 	w.Write(body)
 	w.Write(suffix)
+	return nil
 }

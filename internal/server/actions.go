@@ -287,9 +287,13 @@ func (s *Server) answer(c *gin.Context, req *request, body []byte) {
 			s.fail(c, err)
 		}
 	case wrapped:
-		normalize.WriteData(c.Writer, http.StatusOK, body)
+		if err := normalize.WriteData(c.Writer, http.StatusOK, body); err != nil {
+			s.fail(c, err)
+		}
 	default:
-		normalize.WriteGraph(c.Writer, http.StatusOK, body)
+		if err := normalize.WriteGraph(c.Writer, http.StatusOK, body); err != nil {
+			s.fail(c, err)
+		}
 	}
 }
 

@@ -294,7 +294,9 @@ func (s *Server) answerPoll(c *gin.Context, req *request, tc *triggerCall, res *
 		s.fail(c, connectors.Wrap(err, connectors.CodeUpstreamError, "upstream answered items that are not JSON"))
 		return
 	}
-	normalize.WriteGraph(c.Writer, http.StatusOK, body)
+	if err := normalize.WriteGraph(c.Writer, http.StatusOK, body); err != nil {
+		s.fail(c, err)
+	}
 }
 
 // withFields returns the comma-separated fields with each of more added

@@ -1,6 +1,7 @@
 package instagram
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -155,7 +156,9 @@ func (c *Client) roundTrip(req *http.Request, token string) (*connectors.Respons
 	r := &connectors.Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
 	r.Throttle, _ = Throttled(resp.Header)
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		if !json.Valid(body) || len(body) == 0 || body[0] != '{' {
+		// Whether the rest is JSON is decided once, by whoever reads it:
+		// normalize's writers check what they copy, decoders decode.
+		if b := bytes.TrimLeft(body, " \t\r\n"); len(b) == 0 || b[0] != '{' {
 			return nil, connectors.Errorf(connectors.CodeUpstreamError, "Instagram answered HTTP %d with a body that is not a JSON object", resp.StatusCode)
 		}
 		return r, nil
