@@ -39,7 +39,9 @@ type deps struct {
 	// triggerKey signs polling triggers' states: derived from the
 	// encryption key, the same on every replica.
 	triggerKey []byte
-	closers    []func() error
+	// ticketKey hashes the secrets sign-ins hand out (secret.TicketKey).
+	ticketKey []byte
+	closers   []func() error
 
 	// keyChecked is set once the configured key opened the store's canary;
 	// keyMu serialises the checks; wrongKey receives errWrongKey when the
@@ -181,6 +183,10 @@ func wire(ctx context.Context, cfg *config.Config, m *metrics.Metrics) (*deps, e
 		d.Close()
 		return nil, err
 	}
+	if d.ticketKey, err = secret.TicketKey(key); err != nil {
+		d.Close()
+		return nil, err
+	}
 	client := &instagram.Client{
 		BaseURL: cfg.InstagramURL,
 		HTTP: instagram.NewHTTPClientWithTimeouts(instagram.Timeouts{
@@ -218,7 +224,9 @@ func (d *deps) login(cfg *config.Config, base string) *oauth.Service {
 	for i, c := range cfg.OAuthClients {
 		clients[i] = oauth.Client{ID: c.ClientID, Secret: c.ClientSecret, RedirectURIs: c.RedirectURIs}
 	}
-	return oauth.New(d.store, d.connections, login, clients, base)
+	svc := oauth.New(d.store, d.connections, login, clients, base)
+	svc.HashKey = d.ticketKey
+	return svc
 }
 
 // consentOrigin is the scheme://host of Instagram's consent page.

@@ -121,6 +121,33 @@ func (s *Service) create(ctx context.Context, grant connectors.Grant, who connec
 // connection the user made last.
 const ticketUser = "user"
 
+// lastOf returns the connection Instagram user userID made last, or nil:
+// the one the index names, or else (stored before the index, or deleted
+// since) the newest of the user's connections, which the index then names.
+// A connection whose key was never upgraded (legacy hash) is left alone.
+func (s *Service) lastOf(ctx context.Context, userID string) (*connectors.Connection, error) {
+	if id, err := s.Store.GetTicket(ctx, ticketUser, userID); err == nil {
+		c, err := s.Store.Get(ctx, string(id))
+		if err == nil && c.InstagramUserID == userID && !secret.IsLegacyHash(c.KeyHash) {
+			return c, nil
+		}
+	}
+	list, err := s.Store.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var last *connectors.Connection
+	for _, c := range list { // oldest first
+		if c.InstagramUserID == userID && !secret.IsLegacyHash(c.KeyHash) {
+			last = c
+		}
+	}
+	if last != nil {
+		_ = s.Store.PutTicket(ctx, ticketUser, userID, []byte(last.ID), 0)
+	}
+	return last, nil
+}
+
 // Connect stores the token of someone who signed in with Instagram: the
 // connection their Instagram user made last gets the token (its ID, key
 // and name kept: created is false), or else a new connection named name is
@@ -133,12 +160,11 @@ func (s *Service) Connect(ctx context.Context, grant connectors.Grant, name stri
 	if err != nil {
 		return v, false, rejected(err)
 	}
-	if id, err := s.Store.GetTicket(ctx, ticketUser, who.UserID); err == nil {
-		c, err := s.Store.Get(ctx, string(id))
-		if err == nil && c.InstagramUserID == who.UserID && !secret.IsLegacyHash(c.KeyHash) {
-			v, err := s.replace(ctx, c.ID, grant, who)
-			return v, false, err
-		}
+	if c, err := s.lastOf(ctx, who.UserID); err != nil {
+		return v, false, err
+	} else if c != nil {
+		v, err := s.replace(ctx, c.ID, grant, who)
+		return v, false, err
 	}
 	v, err = s.create(ctx, grant, who, strings.TrimSpace(name))
 	return v, err == nil, err

@@ -202,3 +202,35 @@ func TestSetTokenConditional(t *testing.T) {
 		t.Fatalf("token replaced: %v", err)
 	}
 }
+
+// Connect finds the user's connection without the index: one stored before
+// it existed, or the older one when the newer was deleted.
+func TestConnectFindsConnectionWithoutIndex(t *testing.T) {
+	ctx := context.Background()
+	st := openBolt(t)
+	s, f := newServiceOn(t, st, testKey)
+	older, err := s.Create(ctx, fakegraph.DemoToken, "older")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer, err := s.Create(ctx, fakegraph.DemoToken, "newer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, newer.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.AddToken(fakegraph.DemoUserID, newDemoToken)
+	v, created, err := s.Connect(ctx, connectors.Grant{Token: newDemoToken}, "link")
+	if err != nil || created || v.ID != older.ID {
+		t.Fatalf("Connect after the newer was deleted: %+v created=%v %v", v, created, err)
+	}
+	// No index at all (stored before it): the newest of the user's.
+	if err := st.DeleteTicket(ctx, ticketUser, fakegraph.DemoUserID); err != nil {
+		t.Fatal(err)
+	}
+	v, created, err = s.Connect(ctx, connectors.Grant{Token: newDemoToken}, "link")
+	if err != nil || created || v.ID != older.ID {
+		t.Fatalf("Connect without an index: %+v created=%v %v", v, created, err)
+	}
+}

@@ -6,7 +6,7 @@
 // (connections.Service.Connect).
 //
 // Every secret it hands out (link, state, code, access and refresh token)
-// is kept only as its SHA-256, in the store's tickets, which expire with
+// is kept only as its keyed hash (HMAC-SHA256 under HashKey), in the store's tickets, which expire with
 // it: link (the link's name and expiry), state (one sign-in in progress,
 // bound to the browser's cookie), code, grant (a client's access to a
 // connection), access and refresh.
@@ -14,6 +14,7 @@ package oauth
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -93,7 +94,11 @@ type Service struct {
 	// Base is the gateway's public base URL (GATEWAY_PUBLIC_URL): links
 	// and the callback are built on it.
 	Base string
-	Now  func() time.Time
+	// HashKey keys the hashes secrets are stored under
+	// (secret.TicketKey): without it, whoever can write the store could
+	// store a ticket for a token of their own.
+	HashKey []byte
+	Now     func() time.Time
 }
 
 // New returns the service.
@@ -103,6 +108,16 @@ func New(tickets store.Tickets, conns *connections.Service, login Login, clients
 		m[c.ID] = c
 	}
 	return &Service{Tickets: tickets, Connections: conns, Login: login, Clients: m, Base: strings.TrimRight(base, "/"), Now: time.Now}
+}
+
+// BasePath is the path of Base (GATEWAY_PUBLIC_URL's, behind a proxy that
+// strips it), without its final slash: the browser's paths start with it.
+func (s *Service) BasePath() string {
+	u, err := url.Parse(s.Base)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(u.Path, "/")
 }
 
 // callback is the redirect URI Instagram knows the gateway by.
@@ -117,11 +132,15 @@ func newSecret(prefix string) (string, error) {
 	return prefix + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// hash is a secret's ticket key.
-func hash(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+// keyedHash is a secret's ticket key: its HMAC-SHA256 under key.
+func keyedHash(key []byte, secret string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(secret))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
+
+// hash is a secret's ticket key under the service's HashKey.
+func (s *Service) hash(secret string) string { return keyedHash(s.HashKey, secret) }
 
 // put stores v as a ticket.
 func (s *Service) put(ctx context.Context, kind, key string, v any, ttl time.Duration) error {
@@ -203,7 +222,7 @@ func (s *Service) NewLink(ctx context.Context, name string, ttl time.Duration) (
 		return Link{}, err
 	}
 	exp := s.Now().Add(ttl).UTC().Truncate(time.Second)
-	if err := s.put(ctx, kindLink, hash(tok), link{Name: strings.TrimSpace(name), ExpiresAt: exp}, ttl); err != nil {
+	if err := s.put(ctx, kindLink, s.hash(tok), link{Name: strings.TrimSpace(name), ExpiresAt: exp}, ttl); err != nil {
 		return Link{}, err
 	}
 	return Link{URL: s.Base + "/connect/" + tok, ExpiresAt: exp}, nil
@@ -213,7 +232,7 @@ func (s *Service) NewLink(ctx context.Context, name string, ttl time.Duration) (
 // the link expires, or a PageError when the link no longer works.
 func (s *Service) LinkInfo(ctx context.Context, token string) (name string, expires time.Time, err error) {
 	var l link
-	if err := into(&l)(s.Tickets.GetTicket(ctx, kindLink, hash(token))); err != nil {
+	if err := into(&l)(s.Tickets.GetTicket(ctx, kindLink, s.hash(token))); err != nil {
 		return "", time.Time{}, linkError(err)
 	}
 	return l.Name, l.ExpiresAt, nil
@@ -253,7 +272,7 @@ type Started struct {
 
 // CookieName is the name of the cookie that binds the sign-in of state to
 // its browser.
-func CookieName(state string) string { return "igw_signin_" + hash(state)[:12] }
+func (s *Service) CookieName(state string) string { return "igw_signin_" + s.hash(state)[:12] }
 
 // begin records st and returns where the browser goes.
 func (s *Service) begin(ctx context.Context, st state) (Started, error) {
@@ -265,11 +284,11 @@ func (s *Service) begin(ctx context.Context, st state) (Started, error) {
 	if err != nil {
 		return Started{}, err
 	}
-	st.Browser = hash(cookie)
-	if err := s.put(ctx, kindState, hash(stateTok), st, StateLifetime); err != nil {
+	st.Browser = s.hash(cookie)
+	if err := s.put(ctx, kindState, s.hash(stateTok), st, StateLifetime); err != nil {
 		return Started{}, unavailable(err)
 	}
-	return Started{ConsentURL: s.Login.ConsentURL(stateTok, s.callback()), CookieName: CookieName(stateTok), Cookie: cookie}, nil
+	return Started{ConsentURL: s.Login.ConsentURL(stateTok, s.callback()), CookieName: s.CookieName(stateTok), Cookie: cookie}, nil
 }
 
 // StartLink begins the sign-in of connect link token.
@@ -277,7 +296,7 @@ func (s *Service) StartLink(ctx context.Context, token string) (Started, error) 
 	if _, _, err := s.LinkInfo(ctx, token); err != nil {
 		return Started{}, err
 	}
-	return s.begin(ctx, state{Link: hash(token)})
+	return s.begin(ctx, state{Link: s.hash(token)})
 }
 
 // Result is a finished sign-in: for a link, the connection (its key shown
@@ -297,15 +316,19 @@ func (s *Service) Callback(ctx context.Context, q url.Values, cookie string) (Re
 	if stateTok == "" {
 		return Result{}, pageError(http.StatusBadRequest, "This sign-in cannot be finished", "Instagram's answer carries no state. Start again from your link.")
 	}
+	// The state is spent before its browser is checked: a sign-in that
+	// reached the wrong browser (a victim lured into an attacker's, or a
+	// callback URL carried elsewhere) can never be finished afterwards,
+	// not even by a browser that holds the cookie.
 	var st state
-	if err := into(&st)(s.Tickets.TakeTicket(ctx, kindState, hash(stateTok))); err != nil {
+	if err := into(&st)(s.Tickets.TakeTicket(ctx, kindState, s.hash(stateTok))); err != nil {
 		if errors.Is(err, connectors.ErrNotFound) {
 			return Result{}, pageError(http.StatusBadRequest, "This sign-in has expired or was already used",
 				"A sign-in must be finished within 10 minutes, once. Nothing was stored. Start again from your link.")
 		}
 		return Result{}, unavailable(err)
 	}
-	if cookie == "" || subtle.ConstantTimeCompare([]byte(hash(cookie)), []byte(st.Browser)) != 1 {
+	if cookie == "" || subtle.ConstantTimeCompare([]byte(s.hash(cookie)), []byte(st.Browser)) != 1 {
 		return Result{}, pageError(http.StatusBadRequest, "This sign-in was started in another browser",
 			"Finish it in the browser that started it (with cookies allowed). Nothing was stored. Start again from your link.")
 	}

@@ -64,8 +64,8 @@ func s256(verifier string) string {
 // Authorize checks an authorization request (GET /oauth2/authorize) and
 // begins its Instagram consent. A request whose client or redirect URI is
 // wrong is a *PageError: the browser is not sent to a URI the gateway
-// cannot trust. Any other fault goes back to the client: the answer's
-// Redirect is set.
+// cannot trust. Any other fault goes back to the client: the second answer
+// is the error redirect.
 func (s *Service) Authorize(ctx context.Context, q url.Values) (Started, string, error) {
 	for _, p := range []string{"client_id", "redirect_uri", "response_type", "state", "code_challenge", "code_challenge_method"} {
 		if len(q[p]) > 1 {
@@ -109,13 +109,18 @@ func (s *Service) Authorize(ctx context.Context, q url.Values) (Started, string,
 
 // code is an authorization code's ticket.
 type code struct {
-	Client      string `json:"client"`
-	RedirectURI string `json:"redirect_uri"`
+	// Spent marks a code already redeemed, for the rest of its life: its
+	// reuse revokes Grant, the grant it was redeemed for.
+	Spent bool   `json:"spent,omitempty"`
+	Grant string `json:"grant,omitempty"`
+
+	Client      string `json:"client,omitempty"`
+	RedirectURI string `json:"redirect_uri,omitempty"`
 	// RedirectGiven: the authorization request named its redirect_uri,
 	// so the token request must name it too (RFC 6749 §4.1.3).
 	RedirectGiven bool   `json:"redirect_given,omitempty"`
 	Challenge     string `json:"challenge,omitempty"`
-	Connection    string `json:"connection"`
+	Connection    string `json:"connection,omitempty"`
 }
 
 // finishClient stores the connection of an OAuth client's sign-in and
@@ -133,7 +138,7 @@ func (s *Service) finishClient(ctx context.Context, st state, grant connectors.G
 		return fail(err)
 	}
 	rec := code{Client: st.Client, RedirectURI: st.RedirectURI, RedirectGiven: st.RedirectGiven, Challenge: st.Challenge, Connection: v.ID}
-	if err := s.put(ctx, kindCode, hash(c), rec, CodeLifetime); err != nil {
+	if err := s.put(ctx, kindCode, s.hash(c), rec, CodeLifetime); err != nil {
 		return fail(err)
 	}
 	return Result{Connection: v, Redirect: clientRedirect(st.RedirectURI, url.Values{"code": {c}}, st.ClientState)}, nil
@@ -261,11 +266,15 @@ func (s *Service) codeGrant(ctx context.Context, client Client, form url.Values)
 		return Tokens{}, invalidRequest("code is required")
 	}
 	var rec code
-	if err := into(&rec)(s.Tickets.TakeTicket(ctx, kindCode, hash(c))); err != nil {
+	if err := into(&rec)(s.Tickets.TakeTicket(ctx, kindCode, s.hash(c))); err != nil {
 		if errors.Is(err, connectors.ErrNotFound) {
 			return Tokens{}, invalidGrant("the code is invalid, expired or already used")
 		}
 		return Tokens{}, storeError(err)
+	}
+	if rec.Spent {
+		// RFC 6749 §4.1.2: a code used twice revokes what it gave.
+		return Tokens{}, s.revoke(ctx, rec.Grant)
 	}
 	switch {
 	case rec.Client != client.ID:
@@ -279,10 +288,16 @@ func (s *Service) codeGrant(ctx context.Context, client Client, form url.Values)
 	case rec.Challenge == "" && form.Get("code_verifier") != "":
 		return Tokens{}, invalidGrant("code_verifier given for a code issued without a code_challenge")
 	}
+	if err := s.connectionExists(ctx, rec.Connection); err != nil {
+		return Tokens{}, err
+	}
 	id, err := newSecret("")
 	if err != nil {
 		return Tokens{}, err
 	}
+	// The code stays, spent, for the rest of its life: a reuse revokes the
+	// grant it gave.
+	_ = s.put(ctx, kindCode, s.hash(c), code{Spent: true, Grant: id}, CodeLifetime)
 	return s.issue(ctx, id, grant{Client: client.ID, Connection: rec.Connection})
 }
 
@@ -291,7 +306,7 @@ func (s *Service) refreshGrant(ctx context.Context, client Client, form url.Valu
 	if rt == "" {
 		return Tokens{}, invalidRequest("refresh_token is required")
 	}
-	h := hash(rt)
+	h := s.hash(rt)
 	var cur refresh
 	if err := into(&cur)(s.Tickets.GetTicket(ctx, kindRefresh, h)); err != nil {
 		if errors.Is(err, connectors.ErrNotFound) {
@@ -302,22 +317,8 @@ func (s *Service) refreshGrant(ctx context.Context, client Client, form url.Valu
 	if cur.Client != client.ID {
 		return Tokens{}, invalidGrant("the refresh token was issued to another client")
 	}
-	spent := cur
-	spent.Spent = true
-	var was refresh
-	if err := into(&was)(s.Tickets.SwapTicket(ctx, kindRefresh, h, mustJSON(spent))); err != nil {
-		if errors.Is(err, connectors.ErrNotFound) {
-			return Tokens{}, invalidGrant("the refresh token is invalid or expired")
-		}
-		return Tokens{}, storeError(err)
-	}
-	if was.Spent {
-		// A spent refresh token used again: it leaked, or the client lost
-		// an answer. Either way every token of the grant stops working.
-		if err := s.Tickets.DeleteTicket(ctx, kindGrant, cur.Grant); err != nil {
-			return Tokens{}, storeError(err)
-		}
-		return Tokens{}, invalidGrant("the refresh token was already used: the grant is revoked, sign in again")
+	if cur.Spent {
+		return Tokens{}, s.revoke(ctx, cur.Grant)
 	}
 	var g grant
 	if err := into(&g)(s.Tickets.GetTicket(ctx, kindGrant, cur.Grant)); err != nil {
@@ -326,28 +327,75 @@ func (s *Service) refreshGrant(ctx context.Context, client Client, form url.Valu
 		}
 		return Tokens{}, storeError(err)
 	}
+	if err := s.connectionExists(ctx, g.Connection); err != nil {
+		return Tokens{}, err
+	}
+	// The new tokens are stored first; marking the old refresh token spent
+	// is the commit: a store failure before it leaves the old one good for
+	// a retry, and a reuse that raced it revokes the grant.
+	tokens, err := s.tokens(ctx, cur.Grant, g)
+	if err != nil {
+		return Tokens{}, err
+	}
+	drop := func() {
+		_ = s.Tickets.DeleteTicket(ctx, kindAccess, s.hash(tokens.AccessToken))
+		_ = s.Tickets.DeleteTicket(ctx, kindRefresh, s.hash(tokens.RefreshToken))
+	}
+	spent := cur
+	spent.Spent = true
+	var was refresh
+	if err := into(&was)(s.Tickets.SwapTicket(ctx, kindRefresh, h, mustJSON(spent))); err != nil {
+		drop()
+		if errors.Is(err, connectors.ErrNotFound) {
+			return Tokens{}, invalidGrant("the refresh token is invalid or expired")
+		}
+		return Tokens{}, storeError(err)
+	}
+	if was.Spent {
+		drop()
+		return Tokens{}, s.revoke(ctx, cur.Grant)
+	}
 	// The grant lives on, unless it was revoked meanwhile: renewing never
 	// brings it back, and tokens stored while a revocation raced them are
 	// taken back.
 	if err := s.Tickets.RenewTicket(ctx, kindGrant, cur.Grant, RefreshLifetime); err != nil {
+		drop()
 		if errors.Is(err, connectors.ErrNotFound) {
 			return Tokens{}, invalidGrant("the grant is revoked: sign in again")
 		}
 		return Tokens{}, storeError(err)
 	}
-	tokens, err := s.tokens(ctx, cur.Grant, g)
-	if err != nil {
-		return Tokens{}, err
-	}
 	if _, err := s.Tickets.GetTicket(ctx, kindGrant, cur.Grant); err != nil {
-		_ = s.Tickets.DeleteTicket(ctx, kindAccess, hash(tokens.AccessToken))
-		_ = s.Tickets.DeleteTicket(ctx, kindRefresh, hash(tokens.RefreshToken))
+		drop()
 		if errors.Is(err, connectors.ErrNotFound) {
 			return Tokens{}, invalidGrant("the grant is revoked: sign in again")
 		}
 		return Tokens{}, storeError(err)
 	}
 	return tokens, nil
+}
+
+// revoke deletes grant id, so that every token it issued stops working,
+// and answers why: a spent secret was used again (it leaked, or a client
+// lost an answer).
+func (s *Service) revoke(ctx context.Context, id string) error {
+	if err := s.Tickets.DeleteTicket(ctx, kindGrant, id); err != nil {
+		return storeError(err)
+	}
+	return invalidGrant("the refresh token or code was already used: the grant is revoked, sign in again")
+}
+
+// connectionExists answers invalid_grant when the connection a grant is
+// for was deleted: its client must sign in again.
+func (s *Service) connectionExists(ctx context.Context, id string) error {
+	_, err := s.Connections.Store.Get(ctx, id)
+	switch {
+	case errors.Is(err, connectors.ErrNotFound):
+		return invalidGrant("the connection was deleted: sign in again")
+	case err != nil:
+		return storeError(err)
+	}
+	return nil
 }
 
 // mustJSON marshals a ticket type (which always marshals).
@@ -374,10 +422,10 @@ func (s *Service) tokens(ctx context.Context, id string, g grant) (Tokens, error
 	if err != nil {
 		return Tokens{}, err
 	}
-	if err := s.put(ctx, kindRefresh, hash(rt), refresh{Grant: id, Client: g.Client}, RefreshLifetime); err != nil {
+	if err := s.put(ctx, kindRefresh, s.hash(rt), refresh{Grant: id, Client: g.Client}, RefreshLifetime); err != nil {
 		return Tokens{}, storeError(err)
 	}
-	if err := s.put(ctx, kindAccess, hash(at), access{Grant: id, Connection: g.Connection}, AccessLifetime); err != nil {
+	if err := s.put(ctx, kindAccess, s.hash(at), access{Grant: id, Connection: g.Connection}, AccessLifetime); err != nil {
 		return Tokens{}, storeError(err)
 	}
 	return Tokens{AccessToken: at, TokenType: "Bearer", ExpiresIn: int(AccessLifetime.Seconds()), RefreshToken: rt}, nil
@@ -388,7 +436,7 @@ func (s *Service) tokens(ctx context.Context, id string, g grant) (Tokens, error
 // does not authenticate is connections.ErrInvalidKey, as a wrong API key.
 func (s *Service) Authenticate(ctx context.Context, token string) (*connectors.Connection, error) {
 	var a access
-	if err := into(&a)(s.Tickets.GetTicket(ctx, kindAccess, hash(token))); err != nil {
+	if err := into(&a)(s.Tickets.GetTicket(ctx, kindAccess, s.hash(token))); err != nil {
 		if errors.Is(err, connectors.ErrNotFound) {
 			return nil, connections.ErrInvalidKey
 		}
@@ -404,5 +452,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*connectors.C
 	if errors.Is(err, connectors.ErrNotFound) {
 		return nil, connections.ErrInvalidKey
 	}
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	if c.ID != a.Connection {
+		return nil, connections.ErrInvalidKey // a store must answer the record it was asked for
+	}
+	return c, nil
 }

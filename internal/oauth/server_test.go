@@ -5,6 +5,7 @@ package oauth
 // refresh tokens with reuse detection, and access tokens, on both stores.
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -548,12 +549,13 @@ func TestRefreshTokenRotationAndReuse(t *testing.T) {
 	})
 }
 
-// A refresh that races the revocation of its grant must not bring the
-// grant back: a leaked refresh token redeemed by an attacker at the moment
-// the rightful client reuses it (which revokes the grant) must leave the
-// attacker's new tokens refused. The reuse lands at each step of the
-// attacker's refresh: before the grant is renewed, and after it, before
-// the new tokens are stored. (The first version stored the grant again
+// A refresh that races the reuse of its refresh token must leave no token
+// working: a leaked refresh token redeemed by an attacker while the
+// rightful client redeems it too. Whichever marks it spent first, the
+// other's use is a reuse, which revokes the grant; tokens stored by the
+// loser are taken back, and the winner's die with the grant. The race is
+// run with the rightful client's call landing at each step of the
+// attacker's refresh. (The first version stored the grant again
 // unconditionally after the revocation deleted it.)
 func TestRevokedGrantStaysRevokedWhenARefreshRacesIt(t *testing.T) {
 	for _, at := range []string{"renew:" + kindGrant, kindRefresh, kindAccess} {
@@ -565,7 +567,8 @@ func TestRevokedGrantStaysRevokedWhenARefreshRacesIt(t *testing.T) {
 				t1, err := w.svc.Token(ctx, ltBasic(ltPA, ltCodeForm(code, ltPA.RedirectURIs[0], "")))
 				ltWantTokens(t, t1, err)
 
-				var reuseErr error
+				var rightful Tokens
+				var rightfulErr error
 				w.tickets.mu.Lock()
 				w.tickets.beforePut = func(kind string) {
 					if kind != at {
@@ -574,24 +577,81 @@ func TestRevokedGrantStaysRevokedWhenARefreshRacesIt(t *testing.T) {
 					w.tickets.mu.Lock()
 					w.tickets.beforePut = nil
 					w.tickets.mu.Unlock()
-					_, reuseErr = w.svc.Token(ctx, ltBasic(ltPA, ltRefreshForm(t1.RefreshToken)))
+					rightful, rightfulErr = w.svc.Token(ctx, ltBasic(ltPA, ltRefreshForm(t1.RefreshToken)))
 				}
 				w.tickets.mu.Unlock()
-				attacker, err := w.svc.Token(ctx, ltBasic(ltPA, ltRefreshForm(t1.RefreshToken)))
-				ltWantOAuth(t, reuseErr, 400, "invalid_grant")
-				if err != nil {
-					ltWantOAuth(t, err, 400, "invalid_grant")
-					return // refused: the revocation holds
+				attacker, attackerErr := w.svc.Token(ctx, ltBasic(ltPA, ltRefreshForm(t1.RefreshToken)))
+				if (rightfulErr == nil) == (attackerErr == nil) && rightfulErr == nil {
+					t.Fatal("both redemptions of one refresh token succeeded")
 				}
-				if _, err := w.svc.Authenticate(ctx, attacker.AccessToken); err != connections.ErrInvalidKey {
-					t.Errorf("an access token issued by a refresh that raced the grant's revocation works after it: %v", err)
-				}
-				if _, err := w.svc.Token(ctx, ltBasic(ltPA, ltRefreshForm(attacker.RefreshToken))); err == nil {
-					t.Errorf("a refresh token issued by a refresh that raced the grant's revocation refreshes after it")
+				for name, toks := range map[string]Tokens{"attacker": attacker, "rightful": rightful} {
+					if toks.AccessToken == "" {
+						continue
+					}
+					if _, err := w.svc.Authenticate(ctx, toks.AccessToken); err != connections.ErrInvalidKey {
+						t.Errorf("the %s's access token works after the reuse: %v", name, err)
+					}
+					if _, err := w.svc.Token(ctx, ltBasic(ltPA, ltRefreshForm(toks.RefreshToken))); err == nil {
+						t.Errorf("the %s's refresh token works after the reuse", name)
+					}
 				}
 			})
 		})
 	}
+}
+
+// A store failure while a refresh stores its new tokens leaves the old
+// refresh token good for the retry: the grant is not revoked.
+func TestRefreshRetriedAfterStoreFailure(t *testing.T) {
+	ctx := context.Background()
+	w := ltNewWorld(t, ltOpenBolt(t), ltClients()...)
+	code, _ := w.code(t, ltAuthQuery(ltPA, ""), fakegraph.DemoUserID)
+	t1, err := w.svc.Token(ctx, ltBasic(ltPA, ltCodeForm(code, ltPA.RedirectURIs[0], "")))
+	ltWantTokens(t, t1, err)
+	w.tickets.mu.Lock()
+	w.tickets.failPut = kindAccess
+	w.tickets.mu.Unlock()
+	if _, err := w.svc.Token(ctx, ltBasic(ltPA, ltRefreshForm(t1.RefreshToken))); err == nil {
+		t.Fatal("the refresh succeeded with its store failing")
+	}
+	w.tickets.mu.Lock()
+	w.tickets.failPut = ""
+	w.tickets.mu.Unlock()
+	t2, err := w.svc.Token(ctx, ltBasic(ltPA, ltRefreshForm(t1.RefreshToken)))
+	ltWantTokens(t, t2, err)
+	if c, err := w.svc.Authenticate(ctx, t2.AccessToken); err != nil || c == nil {
+		t.Fatalf("the retried refresh's token: %v", err)
+	}
+}
+
+// A code used twice revokes the tokens its first use gave (RFC 6749
+// §4.1.2); a refresh of a grant whose connection was deleted is
+// invalid_grant, so the client signs in again.
+func TestCodeReuseAndDeletedConnection(t *testing.T) {
+	ctx := context.Background()
+	w := ltNewWorld(t, ltOpenBolt(t), ltClients()...)
+	code, _ := w.code(t, ltAuthQuery(ltPA, ""), fakegraph.DemoUserID)
+	form := ltCodeForm(code, ltPA.RedirectURIs[0], "")
+	t1, err := w.svc.Token(ctx, ltBasic(ltPA, form))
+	ltWantTokens(t, t1, err)
+	_, err = w.svc.Token(ctx, ltBasic(ltPA, form))
+	ltWantOAuth(t, err, 400, "invalid_grant")
+	if _, err := w.svc.Authenticate(ctx, t1.AccessToken); err != connections.ErrInvalidKey {
+		t.Fatalf("the first use's access token after the code's reuse: %v", err)
+	}
+
+	code, _ = w.code(t, ltAuthQuery(ltPA, ""), fakegraph.DemoUserID)
+	t2, err := w.svc.Token(ctx, ltBasic(ltPA, ltCodeForm(code, ltPA.RedirectURIs[0], "")))
+	ltWantTokens(t, t2, err)
+	c, err := w.svc.Authenticate(ctx, t2.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.conns.Delete(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.svc.Token(ctx, ltBasic(ltPA, ltRefreshForm(t2.RefreshToken)))
+	ltWantOAuth(t, err, 400, "invalid_grant")
 }
 
 // Of many redemptions of one code, or of one refresh token, at once, one
@@ -779,5 +839,54 @@ func TestOAuthConnectionOutlivesShortToken(t *testing.T) {
 	ltWantTokens(t, again, err)
 	if c2, err := w.svc.Authenticate(ctx, again.AccessToken); err != nil || c2.ID != c.ID {
 		t.Fatalf("the refreshed access token: %v", err)
+	}
+}
+
+// Whoever can write the store but lacks the encryption key cannot forge an
+// access token: tickets are keyed by an HMAC under a key derived from it,
+// so a ticket written under the token's bare SHA-256 (or under another
+// key) authenticates nothing. (The first version keyed them by SHA-256.)
+func TestForgedAccessTicketRefused(t *testing.T) {
+	ctx := context.Background()
+	w := ltNewWorld(t, ltOpenBolt(t), ltClients()...)
+	w.svc.HashKey = bytes.Repeat([]byte{9}, 32)
+	linked, err := w.begin(t, "victim", fakegraph.DemoUserID, "allow").finish(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const forged = AccessTokenPrefix + "forgedforgedforgedforgedforgedforgedforged0"
+	bare := sha256.Sum256([]byte(forged))
+	for name, key := range map[string]string{
+		"bare SHA-256":  base64.RawURLEncoding.EncodeToString(bare[:]),
+		"another key":   keyedHash([]byte("not the gateway's key"), forged),
+		"no key at all": keyedHash(nil, forged),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := w.be.st.PutTicket(ctx, kindGrant, "g-"+name, mustJSON(grant{Client: ltPA.ID, Connection: linked.Connection.ID}), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.be.st.PutTicket(ctx, kindAccess, key, mustJSON(access{Grant: "g-" + name, Connection: linked.Connection.ID}), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if c, err := w.svc.Authenticate(ctx, forged); err != connections.ErrInvalidKey {
+				t.Fatalf("a forged access ticket authenticated: %v %v", c, err)
+			}
+		})
+	}
+	// The gateway's own tokens still work under its key.
+	verifier, challenge := ltPKCE()
+	st, _, err := w.svc.Authorize(ctx, ltAuthQuery(ltPA, challenge))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.svc.Callback(ctx, ltConsent(t, st.ConsentURL, fakegraph.DemoUserID, "allow"), st.Cookie)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ru, _ := url.Parse(res.Redirect)
+	toks, err := w.svc.Token(ctx, ltBasic(ltPA, ltCodeForm(ru.Query().Get("code"), ltPA.RedirectURIs[0], verifier)))
+	ltWantTokens(t, toks, err)
+	if c, err := w.svc.Authenticate(ctx, toks.AccessToken); err != nil || c.ID != linked.Connection.ID {
+		t.Fatalf("the gateway's own token: %v", err)
 	}
 }

@@ -24,3 +24,22 @@ func TriggerStateKey(key []byte) ([]byte, error) {
 	}
 	return k, nil
 }
+
+// infoTicketKey is the HKDF-SHA256 info string of the key that hashes the
+// secrets the gateway's sign-ins hand out (links, states, codes, tokens).
+const infoTicketKey = "igw/v2 ticket hash key"
+
+// TicketKey derives, from the encryption key, the key under which sign-in
+// secrets are hashed (HMAC-SHA256) before they are stored: whoever can
+// write the store but lacks the encryption key cannot make a ticket for a
+// secret of their own.
+func TicketKey(key []byte) ([]byte, error) {
+	if len(key) != KeySize {
+		return nil, fmt.Errorf("encryption key must be %d bytes, got %d", KeySize, len(key))
+	}
+	k, err := hkdf.Key(sha256.New, key, nil, infoTicketKey, KeySize)
+	if err != nil {
+		return nil, fmt.Errorf("derive the ticket hash key: %w", err)
+	}
+	return k, nil
+}

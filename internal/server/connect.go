@@ -85,7 +85,7 @@ func (s *Server) connectPage(c *gin.Context) {
 		return
 	}
 	s.page(c, http.StatusOK, "connect", map[string]any{
-		"Title": "Connect an Instagram account", "Name": name, "Action": "/connect/" + token,
+		"Title": "Connect an Instagram account", "Name": name, "Action": s.opts.OAuth.BasePath() + "/connect/" + token,
 		"Expires": exp.UTC().Format("2 January 2006, 15:04 UTC"),
 	})
 }
@@ -108,7 +108,7 @@ func (s *Server) connectStart(c *gin.Context) {
 // toConsent sets the sign-in's browser cookie and redirects to Instagram.
 func (s *Server) toConsent(c *gin.Context, st oauth.Started) {
 	http.SetCookie(c.Writer, &http.Cookie{
-		Name: st.CookieName, Value: st.Cookie, Path: oauth.CallbackPath, MaxAge: int(oauth.StateLifetime.Seconds()),
+		Name: st.CookieName, Value: st.Cookie, Path: s.opts.OAuth.BasePath() + oauth.CallbackPath, MaxAge: int(oauth.StateLifetime.Seconds()),
 		HttpOnly: true, Secure: strings.HasPrefix(s.opts.OAuth.Base, "https://"), SameSite: http.SameSiteLaxMode,
 	})
 	s.pageHeaders(c)
@@ -118,11 +118,11 @@ func (s *Server) toConsent(c *gin.Context, st oauth.Started) {
 // callback finishes a sign-in: GET /connect/callback, where Instagram
 // sends the browser back.
 func (s *Server) callback(c *gin.Context) {
-	name := oauth.CookieName(c.Query("state"))
+	name := s.opts.OAuth.CookieName(c.Query("state"))
 	cookie, _ := c.Cookie(name)
 	res, err := s.opts.OAuth.Callback(c.Request.Context(), c.Request.URL.Query(), cookie)
 	// The cookie has done its work, whatever the outcome.
-	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: "", Path: oauth.CallbackPath, MaxAge: -1, HttpOnly: true})
+	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: "", Path: s.opts.OAuth.BasePath() + oauth.CallbackPath, MaxAge: -1, HttpOnly: true})
 	if err != nil {
 		s.pageFail(c, err)
 		return

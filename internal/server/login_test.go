@@ -998,3 +998,44 @@ func TestTokenBasicCredentialsFormDecoded(t *testing.T) {
 		lgOAuthError(t, a, m, 400, "invalid_grant")
 	}
 }
+
+// A link's token never reaches the log, whatever the method or path under
+// it (a mail scanner's HEAD answered 405 logged it once).
+func TestLinkTokenNeverLoggedOnAnyMethod(t *testing.T) {
+	logs := &lgLog{}
+	g := lgNewGateway(t, lgBolt(t), 1000, func(o *Options) {
+		o.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	link := g.newLink(t, `{}`)
+	tok := strings.TrimPrefix(link, g.url+"/connect/")
+	b := lgNewBrowser(t)
+	for _, m := range []string{"HEAD", "PUT", "OPTIONS", "DELETE", "PATCH"} {
+		b.do(t, m, link, nil)
+	}
+	b.get(t, link+"/more")
+	b.get(t, link)
+	if strings.Contains(logs.String(), tok) {
+		t.Fatalf("the link's token is in the log:\n%s", logs)
+	}
+}
+
+// Behind a proxy that serves the gateway under a path (GATEWAY_PUBLIC_URL
+// https://host/prefix), the page's form and the sign-in cookie carry it.
+func TestConnectUnderBasePath(t *testing.T) {
+	g := lgNewGateway(t, lgBolt(t), 1000)
+	link := g.newLink(t, `{}`)
+	tok := strings.TrimPrefix(link, g.url+"/connect/")
+	g.svc.Base = "https://gw.example/prefix"
+	b := lgNewBrowser(t)
+	page := b.get(t, g.url+"/connect/"+tok)
+	if !strings.Contains(page.body, `action="/prefix/connect/`+tok+`"`) {
+		t.Fatalf("the form does not post under the prefix: %s", page.body)
+	}
+	start := b.postForm(t, g.url+"/connect/"+tok, nil)
+	if sc := start.header.Get("Set-Cookie"); !strings.Contains(sc, "Path=/prefix/connect/callback") || !strings.Contains(sc, "Secure") {
+		t.Fatalf("cookie %q", sc)
+	}
+	if u := start.location(t); u.Query().Get("redirect_uri") != "https://gw.example/prefix/connect/callback" {
+		t.Fatalf("redirect_uri %q", u.Query().Get("redirect_uri"))
+	}
+}

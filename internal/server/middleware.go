@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -42,14 +43,15 @@ func (s *Server) requestID(c *gin.Context) {
 }
 
 // accessLog writes one JSON line per request. It logs the path, never the
-// query (it may carry api_token) nor any header; a path that holds a
-// secret (a connect link's token) is logged as its route.
+// query (it may carry api_token) nor any header; a path under /connect/
+// (a connect link's token, a secret) is logged as /connect/:token, answered
+// or not, the callback aside.
 func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
 	path := c.Request.URL.Path
-	if tok := c.Param("token"); tok != "" && path != oauth.CallbackPath {
-		path = c.FullPath()
+	if strings.HasPrefix(path, "/connect/") && path != oauth.CallbackPath {
+		path = "/connect/:token" // whatever the method or route: a link is a secret
 	}
 	attrs := []slog.Attr{
 		slog.String("request_id", c.GetString(keyRequestID)),

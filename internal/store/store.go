@@ -102,8 +102,8 @@ type Store interface {
 // Tickets are small records that expire, shared by every replica: connect
 // links, sign-in states, OAuth codes, grants and tokens. A ticket that
 // stands for a secret is kept under the secret's hash, never the secret.
-// Every method returns connectors.ErrNotFound for a ticket that is missing
-// or expired.
+// Every method that reads a ticket returns connectors.ErrNotFound for one
+// that is missing or expired.
 type Tickets interface {
 	// PutTicket stores value as ticket kind/key for ttl (0: no expiry),
 	// replacing any.
