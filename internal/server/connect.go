@@ -2,8 +2,10 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,12 +99,40 @@ func (s *Server) connectStart(c *gin.Context) {
 		s.pageFail(c, &oauth.PageError{Status: http.StatusNotFound, Title: "Not available", Message: "Connecting accounts is not configured on this gateway."})
 		return
 	}
+	if s.tooManySignIns(c) {
+		return
+	}
 	st, err := s.opts.OAuth.StartLink(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		s.pageFail(c, err)
 		return
 	}
 	s.toConsent(c, st)
+}
+
+// tooManySignIns counts a sign-in's start against its client address, in
+// the failed-authentication budget (GATEWAY_AUTH_FAILURE_LIMIT): a start
+// needs no credential and writes to the store, so an address may start
+// only so many. It writes the page and tells true when the address has
+// none left.
+func (s *Server) tooManySignIns(c *gin.Context) bool {
+	ip := c.ClientIP()
+	wait := s.opts.AuthFailures.Blocked(ip)
+	if wait <= 0 {
+		var err error
+		if wait, err = s.opts.AuthFailures.Fail(c.Request.Context(), ip); err != nil {
+			s.pageFail(c, &oauth.PageError{Status: http.StatusServiceUnavailable, Title: "The gateway is unavailable",
+				Message: "The gateway could not reach its store. Nothing was stored; try again in a moment.", Err: err})
+			return true
+		}
+	}
+	if wait <= 0 {
+		return false
+	}
+	c.Header("Retry-After", strconv.Itoa(seconds(wait)))
+	s.pageFail(c, &oauth.PageError{Status: http.StatusTooManyRequests, Title: "Too many sign-ins from your address",
+		Message: fmt.Sprintf("Wait %d seconds, then try again.", seconds(wait))})
+	return true
 }
 
 // toConsent sets the sign-in's browser cookie and redirects to Instagram.
@@ -144,6 +174,9 @@ func (s *Server) callback(c *gin.Context) {
 func (s *Server) authorize(c *gin.Context) {
 	if s.opts.OAuth == nil {
 		s.pageFail(c, &oauth.PageError{Status: http.StatusNotFound, Title: "Not available", Message: "Signing in with Instagram is not configured on this gateway."})
+		return
+	}
+	if s.tooManySignIns(c) {
 		return
 	}
 	st, back, err := s.opts.OAuth.Authorize(c.Request.Context(), c.Request.URL.Query())

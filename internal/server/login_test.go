@@ -1039,3 +1039,26 @@ func TestConnectUnderBasePath(t *testing.T) {
 		t.Fatalf("redirect_uri %q", u.Query().Get("redirect_uri"))
 	}
 }
+
+// Starting a sign-in needs no credential and writes to the store: an
+// address may start only as many as its failed-authentication budget
+// allows, then gets 429 with Retry-After, and writes nothing.
+func TestSignInStartsLimitedPerAddress(t *testing.T) {
+	g := lgNewGateway(t, lgBolt(t), 1000, func(o *Options) {
+		o.AuthFailures = limits.NewMemoryAuthFailures(limiter.Rate{Limit: 2, Period: time.Minute})
+	})
+	b := lgNewBrowser(t)
+	link := g.newLink(t, `{}`)
+	for i := range 2 {
+		if a := b.postForm(t, link, nil); a.status != http.StatusSeeOther {
+			t.Fatalf("start %d: %s", i+1, a)
+		}
+	}
+	a := b.postForm(t, link, nil)
+	g.wantPage(t, "third start", a, http.StatusTooManyRequests, "Too many sign-ins")
+	if a.header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+	q := url.Values{"response_type": {"code"}, "client_id": {lgPA.ID}, "redirect_uri": {lgPA.RedirectURIs[0]}, "state": {"s"}}
+	g.wantPage(t, "authorize", b.get(t, g.url+"/oauth2/authorize?"+q.Encode()), http.StatusTooManyRequests, "Too many sign-ins")
+}
