@@ -33,7 +33,7 @@ func TestBenchmarkRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Rows) != 4 || len(rep.Checks) != 5 || rep.Commit == "" {
+	if len(rep.Rows) != 5 || len(rep.Checks) != 5 || rep.Commit == "" {
 		t.Fatalf("report: %+v", rep)
 	}
 	for _, r := range rep.Rows {
@@ -45,7 +45,7 @@ func TestBenchmarkRuns(t *testing.T) {
 	if err := rep.write(out, md); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"(a) upstream, direct", "(b) httputil.ReverseProxy", "(c) gateway, embedded", "(d) gateway + Redis", "requests/s ÷ (b)"} {
+	for _, want := range []string{"(a) upstream, direct", "(b) httputil.ReverseProxy", "(c) gateway, embedded", "(d) gateway + Redis", "(e) gateway + Redis Cluster", "requests/s ÷ (b)"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)
 		}
@@ -55,7 +55,7 @@ func TestBenchmarkRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	var back report
-	if err := json.Unmarshal(raw, &back); err != nil || len(back.Rows) != 4 || back.Settings.Connections != 20 {
+	if err := json.Unmarshal(raw, &back); err != nil || len(back.Rows) != 5 || back.Settings.Connections != 20 {
 		t.Fatalf("latest.json: %v %+v", err, back)
 	}
 }
@@ -93,10 +93,10 @@ func TestBenchmarkProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Rows) != 4 || !rep.Settings.Profiled || !strings.Contains(rep.markdown(), "Profiled") {
+	if len(rep.Rows) != 5 || !rep.Settings.Profiled || !strings.Contains(rep.markdown(), "Profiled") {
 		t.Fatalf("report: %+v", rep)
 	}
-	for _, target := range []string{"c", "d"} {
+	for _, target := range []string{"c", "d", "e"} {
 		for _, kind := range []string{"cpu.pprof", "allocs.pprof"} {
 			if st, err := os.Stat(filepath.Join(prof, target+"-"+kind)); err != nil || st.Size() == 0 {
 				t.Errorf("%s-%s: %v", target, kind, err)

@@ -5,6 +5,8 @@
 //	(b) a bare httputil.ReverseProxy in front of it
 //	(c) the gateway in embedded mode
 //	(d) the gateway with a real redis-server
+//	(e) the gateway on a real 3-master Redis Cluster (redis-server
+//	    --cluster-enabled yes, joined with redis-cli --cluster create)
 //
 // The gateway targets use -connections connections (1,000 by default), with
 // a limit high enough never to trip, so that key lookups and the limiter

@@ -163,6 +163,77 @@ func startRedis(dir string) (*proc, error) {
 	return p, err
 }
 
+// cluster is a running Redis Cluster of masters on loopback.
+type cluster struct {
+	nodes []*proc
+	url   string
+}
+
+func (c *cluster) stop() {
+	for _, n := range c.nodes {
+		n.stop()
+	}
+}
+
+// startCluster starts masters redis-server nodes with --cluster-enabled
+// yes (append-only, as the chart's bundled Redis), joins them with
+// redis-cli --cluster create, and waits, at most 30 s, until every node
+// says cluster_state:ok. Its url is the gateway's redis+cluster:// form.
+func startCluster(ctx context.Context, dir string, masters int) (*cluster, error) {
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		return nil, errors.New("redis-cli is not installed (apt-get install -y redis-tools)")
+	}
+	c := &cluster{}
+	var addrs []string
+	for i := range masters {
+		addr, err := freeAddr()
+		if err != nil {
+			c.stop()
+			return nil, err
+		}
+		_, port, _ := net.SplitHostPort(addr)
+		nodeDir := filepath.Join(dir, fmt.Sprint("node", i))
+		if err := os.MkdirAll(nodeDir, 0o755); err != nil {
+			c.stop()
+			return nil, err
+		}
+		cmd := exec.Command("redis-server", "--bind", "127.0.0.1", "--port", port, "--save", "",
+			"--appendonly", "yes", "--dir", nodeDir, "--logfile", filepath.Join(nodeDir, "redis.log"),
+			"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(nodeDir, "nodes.conf"))
+		p, err := start("redis-server", addr, cmd)
+		if err != nil {
+			c.stop()
+			return nil, err
+		}
+		c.nodes = append(c.nodes, p)
+		addrs = append(addrs, addr)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	create := exec.CommandContext(ctx, cli, append(append([]string{"--cluster", "create"}, addrs...), "--cluster-yes")...)
+	if out, err := create.CombinedOutput(); err != nil {
+		c.stop()
+		return nil, fmt.Errorf("redis-cli --cluster create: %v: %s", err, out)
+	}
+	for _, addr := range addrs {
+		host, port, _ := net.SplitHostPort(addr)
+		for {
+			out, _ := exec.CommandContext(ctx, cli, "-h", host, "-p", port, "cluster", "info").Output()
+			if strings.Contains(string(out), "cluster_state:ok") {
+				break
+			}
+			if ctx.Err() != nil {
+				c.stop()
+				return nil, fmt.Errorf("the cluster at %s did not reach cluster_state:ok", addr)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	c.url = "redis+cluster://" + addrs[0] + "?addr=" + strings.Join(addrs[1:], "&addr=")
+	return c, nil
+}
+
 // createConnections creates n connections through the gateway's admin API
 // and returns their API keys.
 func createConnections(ctx context.Context, gw, adminToken string, n int) ([]string, error) {

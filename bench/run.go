@@ -99,11 +99,12 @@ func benchmark(ctx context.Context, o options) (*report, error) {
 	}
 	rep.Rows = append(rep.Rows, r)
 
-	// (c) the gateway, embedded; (d) the gateway on Redis.
+	// (c) the gateway, embedded; (d) the gateway on Redis; (e) the gateway
+	// on a 3-master Redis Cluster.
 	for _, t := range []struct {
 		target, name string
-		redis        bool
-	}{{"c", "gateway, embedded", false}, {"d", "gateway + Redis", true}} {
+		redis        string
+	}{{"c", "gateway, embedded", ""}, {"d", "gateway + Redis", "single"}, {"e", "gateway + Redis Cluster (3 masters)", "cluster"}} {
 		log.Printf("(%s) %s, %d connections", t.target, t.name, o.connections)
 		r, err := measureGateway(ctx, client, gatewayBin, dir, upstream.url, t.target, t.name, t.redis, o)
 		if err != nil {
@@ -123,7 +124,9 @@ func prefixed(base string, reqs []request, header http.Header) []request {
 	return out
 }
 
-func measureGateway(ctx context.Context, client *http.Client, bin, dir, upstream, target, name string, withRedis bool, o options) (row, error) {
+// measureGateway measures the gateway embedded (redisKind ""), on one
+// redis-server ("single") or on a Redis Cluster ("cluster").
+func measureGateway(ctx context.Context, client *http.Client, bin, dir, upstream, target, name string, redisKind string, o options) (row, error) {
 	data := filepath.Join(dir, "data-"+target)
 	addr, _ := freeAddr()
 	env := append(os.Environ(),
@@ -143,15 +146,27 @@ func measureGateway(ctx context.Context, client *http.Client, bin, dir, upstream
 		env = append(env, "GATEWAY_DEBUG_ADDR="+debugAddr)
 		prof = newProfiler(o.profile, target, name, bin, debugAddr, o.duration)
 	}
-	if withRedis {
-		rs, err := startRedis(dir)
-		if err != nil {
-			return row{}, err
+	if redisKind != "" {
+		var redisURL string
+		switch redisKind {
+		case "single":
+			rs, err := startRedis(dir)
+			if err != nil {
+				return row{}, err
+			}
+			defer rs.stop()
+			redisURL = rs.url
+		case "cluster":
+			cl, err := startCluster(ctx, filepath.Join(dir, "cluster-"+target), 3)
+			if err != nil {
+				return row{}, err
+			}
+			defer cl.stop()
+			redisURL = cl.url
 		}
-		defer rs.stop()
 		key := make([]byte, 32)
 		rand.Read(key)
-		env = append(env, "GATEWAY_REDIS_URL="+rs.url, "GATEWAY_ENCRYPTION_KEY="+base64.StdEncoding.EncodeToString(key))
+		env = append(env, "GATEWAY_REDIS_URL="+redisURL, "GATEWAY_ENCRYPTION_KEY="+base64.StdEncoding.EncodeToString(key))
 	}
 	logFile, err := os.Create(filepath.Join(dir, "gateway-"+target+".log"))
 	if err != nil {
