@@ -38,22 +38,25 @@ func TestEncodeDocMatchesEncodingJSON(t *testing.T) {
 		`{"data":"text","dup":1,"dup":2}`,
 		`{"\u00e9t\u00e9":"été","\u003ctag\u003e":"<>&","data":[1.5e3,-0,"😀"]}`,
 		`{}`,
+		`{"a\"b":1,"data":[{"k":"}]\\\"{["}],"n":-1.5e-3,"t":true,"f":false,"z":null}`,
+		`{"data":[[],{},"",[{"a":[1,{"b":"]"}]}]],"paging":{"next":"x"}}`,
 	}
 	for _, body := range bodies {
-		doc, ok := object([]byte(body))
-		if !ok {
-			t.Fatalf("%s: not an object", body)
+		doc, compacted, ok := topLevel([]byte(body))
+		slow, _ := object([]byte(body))
+		if !ok || len(doc) != len(slow) {
+			t.Fatalf("%s: topLevel %v (%d members), object %d members", body, ok, len(doc), len(slow))
 		}
 		items := json.RawMessage(nil)
-		if raw := doc["data"]; len(raw) > 0 && raw[0] == '[' {
+		if raw := slow["data"]; len(raw) > 0 && raw[0] == '[' {
 			items = raw
 		}
 		for _, next := range []string{"", "http://gw/instagram/v21.0/me/media?after=QUZU&limit=2"} {
-			if got, want := encodeDoc(doc, true, next, len(body)), reference(referenceEnvelope{doc, items, next}); !bytes.Equal(got, want) {
+			if got, want := encodeDoc(doc, compacted, true, next, len(body)), reference(referenceEnvelope{slow, items, next}); !bytes.Equal(got, want) {
 				t.Errorf("wrapped %s:\n got %s\nwant %s", body, got, want)
 			}
 		}
-		if got, want := encodeDoc(doc, false, "", len(body)), reference(doc); !bytes.Equal(got, want) {
+		if got, want := encodeDoc(doc, compacted, false, "", len(body)), reference(slow); !bytes.Equal(got, want) {
 			t.Errorf("unwrapped %s:\n got %s\nwant %s", body, got, want)
 		}
 	}

@@ -83,20 +83,21 @@ func unreadablePage() error {
 // Instagram's shape. A body it cannot read is never passed on: nothing is
 // written and the error is UPSTREAM_ERROR.
 func WritePaged(w http.ResponseWriter, status int, body []byte, l *Linker, wrapped bool) error {
-	doc, next, err := rewrite(body, l)
+	doc, compacted, next, err := rewrite(body, l)
 	if err != nil {
 		return err
 	}
-	writeRaw(w, status, encodeDoc(doc, wrapped, next, len(body)))
+	writeRaw(w, status, encodeDoc(doc, compacted, wrapped, next, len(body)))
 	return nil
 }
 
 // encodeDoc writes doc as encoding/json writes a map[string]json.RawMessage
-// without HTML escaping (keys sorted, values compacted), and, wrapped, in
-// the pagedEnvelope's shape: {"data":doc,"value":items,"nextLink":next},
-// value being data.data when it is an array, the same text compacted once.
-// size is a hint of the result's length.
-func encodeDoc(doc map[string]json.RawMessage, wrapped bool, next string, size int) []byte {
+// without HTML escaping (keys sorted, values compacted: compacted says they
+// are already), and, wrapped, in the pagedEnvelope's shape:
+// {"data":doc,"value":items,"nextLink":next}, value being data.data when
+// it is an array, the same text compacted once. size is a hint of the
+// result's length.
+func encodeDoc(doc map[string]json.RawMessage, compacted, wrapped bool, next string, size int) []byte {
 	var b bytes.Buffer
 	b.Grow(2*size + 64)
 	if wrapped {
@@ -116,7 +117,7 @@ func encodeDoc(doc map[string]json.RawMessage, wrapped bool, next string, size i
 		b.Write(marshal(k))
 		b.WriteByte(':')
 		from := b.Len()
-		if json.Compact(&b, doc[k]) != nil { // decoded by object: cannot fail
+		if compacted || json.Compact(&b, doc[k]) != nil { // decoded by object: cannot fail
 			b.Write(doc[k])
 		}
 		if k == "data" && b.Len() > from && b.Bytes()[from] == '[' {
@@ -141,18 +142,18 @@ func encodeDoc(doc map[string]json.RawMessage, wrapped bool, next string, size i
 
 // rewrite returns the body's object with its paging links rewritten, and the
 // next link.
-func rewrite(body []byte, l *Linker) (map[string]json.RawMessage, string, error) {
-	doc, ok := object(body)
+func rewrite(body []byte, l *Linker) (doc map[string]json.RawMessage, compacted bool, next string, err error) {
+	doc, compacted, ok := topLevel(body)
 	if !ok {
-		return nil, "", unreadablePage()
+		return nil, false, "", unreadablePage()
 	}
 	raw, ok := doc["paging"]
 	if !ok {
-		return doc, "", nil
+		return doc, compacted, "", nil
 	}
 	paging, ok := object(raw)
 	if !ok {
-		return nil, "", unreadablePage()
+		return nil, false, "", unreadablePage()
 	}
 	cursors, _ := object(paging["cursors"]) // decoded once, for both links
 	nextLink := rewriteLinks(paging, cursors, l)
@@ -160,7 +161,87 @@ func rewrite(body []byte, l *Linker) (map[string]json.RawMessage, string, error)
 		paging["cursors"] = marshal(cursors)
 	}
 	doc["paging"] = marshal(paging)
-	return doc, nextLink, nil
+	return doc, compacted, nextLink, nil
+}
+
+// topLevel splits a JSON object into its members, as object does, in one
+// pass of the JSON scanner: the body is compacted (which validates it),
+// then its top level is walked byte by byte, so the members (data, the
+// large one, included) are never scanned again. compacted tells that the
+// values are compacted already. A key with an escape or a byte beyond
+// ASCII, which encoding/json would write differently, takes the slow path
+// (object), as does nothing else.
+func topLevel(body []byte) (doc map[string]json.RawMessage, compacted, ok bool) {
+	var buf bytes.Buffer
+	buf.Grow(len(body))
+	if json.Compact(&buf, body) != nil {
+		return nil, false, false
+	}
+	c := buf.Bytes()
+	if len(c) < 2 || c[0] != '{' {
+		return nil, false, false
+	}
+	doc = make(map[string]json.RawMessage, 4)
+	for i := 1; i < len(c) && c[i] != '}'; {
+		end := skipString(c, i)
+		key := c[i+1 : end-1]
+		for _, b := range key {
+			if b == '\\' || b >= 0x80 {
+				doc, ok = object(body)
+				return doc, false, ok
+			}
+		}
+		v := end + 1 // past the colon
+		ve := skipValue(c, v)
+		doc[string(key)] = c[v:ve:ve]
+		i = ve
+		if i < len(c) && c[i] == ',' {
+			i++
+		}
+	}
+	return doc, true, true
+}
+
+// skipString returns the index past the string that opens at c[i], in
+// valid JSON.
+func skipString(c []byte, i int) int {
+	for j := i + 1; j < len(c); j++ {
+		switch c[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(c)
+}
+
+// skipValue returns the index past the value that starts at c[i], in
+// valid, compact JSON.
+func skipValue(c []byte, i int) int {
+	switch c[i] {
+	case '"':
+		return skipString(c, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(c); i++ {
+			switch c[i] {
+			case '"':
+				i = skipString(c, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(c)
+	}
+	for i < len(c) && c[i] != ',' && c[i] != '}' && c[i] != ']' {
+		i++
+	}
+	return i
 }
 
 // object decodes a JSON object; false for anything else (null included).
