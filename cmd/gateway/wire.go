@@ -224,9 +224,7 @@ func (d *deps) login(cfg *config.Config, base string) *oauth.Service {
 	for i, c := range cfg.OAuthClients {
 		clients[i] = oauth.Client{ID: c.ClientID, Secret: c.ClientSecret, RedirectURIs: c.RedirectURIs}
 	}
-	svc := oauth.New(d.store, d.connections, login, clients, base)
-	svc.HashKey = d.ticketKey
-	return svc
+	return oauth.New(d.store, d.connections, login, clients, base, d.ticketKey)
 }
 
 // consentOrigin is the scheme://host of Instagram's consent page.

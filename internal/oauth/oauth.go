@@ -17,7 +17,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/igconnect/gateway/internal/connections"
 	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/secret"
 	"github.com/igconnect/gateway/internal/store"
 )
 
@@ -101,13 +101,14 @@ type Service struct {
 	Now     func() time.Time
 }
 
-// New returns the service.
-func New(tickets store.Tickets, conns *connections.Service, login Login, clients []Client, base string) *Service {
+// New returns the service; hashKey keys the hashes its secrets are stored
+// under (secret.TicketKey).
+func New(tickets store.Tickets, conns *connections.Service, login Login, clients []Client, base string, hashKey []byte) *Service {
 	m := make(map[string]Client, len(clients))
 	for _, c := range clients {
 		m[c.ID] = c
 	}
-	return &Service{Tickets: tickets, Connections: conns, Login: login, Clients: m, Base: strings.TrimRight(base, "/"), Now: time.Now}
+	return &Service{Tickets: tickets, Connections: conns, Login: login, Clients: m, Base: strings.TrimRight(base, "/"), HashKey: hashKey, Now: time.Now}
 }
 
 // BasePath is the path of Base (GATEWAY_PUBLIC_URL's, behind a proxy that
@@ -328,7 +329,7 @@ func (s *Service) Callback(ctx context.Context, q url.Values, cookie string) (Re
 		}
 		return Result{}, unavailable(err)
 	}
-	if cookie == "" || subtle.ConstantTimeCompare([]byte(s.hash(cookie)), []byte(st.Browser)) != 1 {
+	if cookie == "" || !secret.Equal(s.hash(cookie), st.Browser) {
 		return Result{}, pageError(http.StatusBadRequest, "This sign-in was started in another browser",
 			"Finish it in the browser that started it (with cookies allowed). Nothing was stored. Start again from your link.")
 	}

@@ -302,7 +302,7 @@ func ltNewWorld(t *testing.T, be ltBackend, clients ...Client) *ltWorld {
 		Scopes: []string{"instagram_business_basic", "instagram_business_content_publish"},
 		HTTP:   instagram.NewHTTPClient(5 * time.Second),
 	}}
-	svc := New(be.st, conns, login, clients, ltBase+"/")
+	svc := New(be.st, conns, login, clients, ltBase+"/", nil)
 	tk := &ltTickets{Tickets: be.st, ttl: map[string]time.Duration{}}
 	svc.Tickets = tk
 	return &ltWorld{be: be, svc: svc, conns: conns, fake: fake, fakeURL: fakeURL, login: login, tickets: tk}

@@ -3,7 +3,6 @@ package oauth
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/igconnect/gateway/internal/connections"
 	"github.com/igconnect/gateway/internal/connectors"
+	"github.com/igconnect/gateway/internal/secret"
 )
 
 // Error is an OAuth error (RFC 6749 §5.2): its status, error code and
@@ -147,12 +147,10 @@ func (s *Service) finishClient(ctx context.Context, st state, grant connectors.G
 // TokenRequest is a POST /oauth2/token: its form and the client's Basic
 // credentials, if any.
 type TokenRequest struct {
-	Form            url.Values
-	BasicID         string
-	BasicSecret     string
-	HasBasic        bool
-	FormHasSecret   bool
-	FormHasClientID bool
+	Form        url.Values
+	BasicID     string
+	BasicSecret string
+	HasBasic    bool
 }
 
 // Tokens is a token answer (RFC 6749 §5.1).
@@ -165,39 +163,33 @@ type Tokens struct {
 
 // authenticateClient finds the request's client and checks its secret.
 func (s *Service) authenticateClient(r TokenRequest) (Client, *Error) {
-	id, secret := r.Form.Get("client_id"), r.Form.Get("client_secret")
-	rawSecret := secret
+	id, clientSecret := r.Form.Get("client_id"), r.Form.Get("client_secret")
+	rawSecret := clientSecret
 	if r.HasBasic {
-		if r.FormHasSecret {
+		if r.Form.Has("client_secret") {
 			return Client{}, invalidRequest("use one client authentication method: HTTP Basic or client_secret in the body, not both")
 		}
-		if r.FormHasClientID && id != r.BasicID {
+		if r.Form.Has("client_id") && id != r.BasicID {
 			return Client{}, invalidRequest("client_id differs from the HTTP Basic client")
 		}
-		id, secret, rawSecret = formDecoded(r.BasicID), formDecoded(r.BasicSecret), r.BasicSecret
+		id, clientSecret, rawSecret = formDecoded(r.BasicID), formDecoded(r.BasicSecret), r.BasicSecret
 	}
 	client, ok := s.Clients[id]
 	if !ok || id == "" {
 		return Client{}, errInvalidClient
 	}
 	if client.Secret == "" {
-		if secret != "" {
+		if clientSecret != "" {
 			return Client{}, errInvalidClient
 		}
 		return client, nil
 	}
 	// Basic credentials are form-encoded (RFC 6749 §2.3.1); many clients
 	// send them raw, which is taken too.
-	if !sameSecret(secret, client.Secret) && !sameSecret(rawSecret, client.Secret) {
+	if !secret.EqualDigest(clientSecret, client.Secret) && !secret.EqualDigest(rawSecret, client.Secret) {
 		return Client{}, errInvalidClient
 	}
 	return client, nil
-}
-
-// sameSecret compares secrets in constant time, their lengths included.
-func sameSecret(got, want string) bool {
-	a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
-	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
 // formDecoded undoes the form-encoding RFC 6749 §2.3.1 applies to client
@@ -283,7 +275,7 @@ func (s *Service) codeGrant(ctx context.Context, client Client, form url.Values)
 		return Tokens{}, invalidGrant("redirect_uri differs from the authorization request's")
 	case rec.Challenge != "" && !pkceValid(form.Get("code_verifier")):
 		return Tokens{}, invalidGrant("code_verifier is missing or malformed")
-	case rec.Challenge != "" && subtle.ConstantTimeCompare([]byte(s256(form.Get("code_verifier"))), []byte(rec.Challenge)) != 1:
+	case rec.Challenge != "" && !secret.Equal(s256(form.Get("code_verifier")), rec.Challenge):
 		return Tokens{}, invalidGrant("code_verifier does not match the code_challenge")
 	case rec.Challenge == "" && form.Get("code_verifier") != "":
 		return Tokens{}, invalidGrant("code_verifier given for a code issued without a code_challenge")
@@ -358,14 +350,9 @@ func (s *Service) refreshGrant(ctx context.Context, client Client, form url.Valu
 	// The grant lives on, unless it was revoked meanwhile: renewing never
 	// brings it back, and tokens stored while a revocation raced them are
 	// taken back.
+	// A revocation after this leaves the new tokens stored, and refused:
+	// Authenticate and the next refresh read the grant.
 	if err := s.Tickets.RenewTicket(ctx, kindGrant, cur.Grant, RefreshLifetime); err != nil {
-		drop()
-		if errors.Is(err, connectors.ErrNotFound) {
-			return Tokens{}, invalidGrant("the grant is revoked: sign in again")
-		}
-		return Tokens{}, storeError(err)
-	}
-	if _, err := s.Tickets.GetTicket(ctx, kindGrant, cur.Grant); err != nil {
 		drop()
 		if errors.Is(err, connectors.ErrNotFound) {
 			return Tokens{}, invalidGrant("the grant is revoked: sign in again")

@@ -111,7 +111,7 @@ func ltPost(c Client, form url.Values) TokenRequest {
 	if c.Secret != "" {
 		f.Set("client_secret", c.Secret)
 	}
-	return TokenRequest{Form: f, FormHasClientID: true, FormHasSecret: c.Secret != ""}
+	return TokenRequest{Form: f}
 }
 
 func ltCodeForm(code, redirectURI, verifier string) url.Values {
@@ -437,7 +437,6 @@ func TestTokenClientAuthentication(t *testing.T) {
 		{"client_secret_post", ltPost(ltPA, grant), 400, "invalid_grant"},
 		{"basic with the same client_id in the body", func() TokenRequest {
 			r := ltBasic(ltPA, ltWith(grant, "client_id", ltPA.ID))
-			r.FormHasClientID = true
 			return r
 		}(), 400, "invalid_grant"},
 		{"public client by its ID", ltPost(ltPublic, grant), 400, "invalid_grant"},
@@ -453,17 +452,14 @@ func TestTokenClientAuthentication(t *testing.T) {
 		{"public client with a secret", ltPost(Client{ID: ltPublic.ID, Secret: "guess"}, grant), 401, "invalid_client"},
 		{"both basic and client_secret in the body", func() TokenRequest {
 			r := ltBasic(ltPA, ltWith(ltWith(grant, "client_secret", ltPA.Secret), "client_id", ltPA.ID))
-			r.FormHasSecret, r.FormHasClientID = true, true
 			return r
 		}(), 400, "invalid_request"},
 		{"basic and an empty client_secret in the body", func() TokenRequest {
 			r := ltBasic(ltPA, ltWith(grant, "client_secret", ""))
-			r.FormHasSecret = true
 			return r
 		}(), 400, "invalid_request"},
 		{"basic for one client, client_id of another", func() TokenRequest {
 			r := ltBasic(ltPA, ltWith(grant, "client_id", ltOther.ID))
-			r.FormHasClientID = true
 			return r
 		}(), 400, "invalid_request"},
 

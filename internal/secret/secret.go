@@ -187,6 +187,13 @@ func Equal(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
+// EqualDigest compares two secrets by their SHA-256 digests in constant
+// time: unlike Equal, the time tells nothing of either's length.
+func EqualDigest(a, b string) bool {
+	da, db := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
+	return subtle.ConstantTimeCompare(da[:], db[:]) == 1
+}
+
 // DecodeKey decodes a base64 (standard or URL, padded or not) 32-byte key.
 func DecodeKey(s string) ([]byte, error) {
 	s = strings.TrimSpace(s)

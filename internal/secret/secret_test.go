@@ -117,3 +117,14 @@ func TestLoadOrCreateKeyFile(t *testing.T) {
 		t.Fatal("garbage key file accepted")
 	}
 }
+
+func TestEqualDigest(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{{"s3cret", "s3cret", true}, {"s3cret", "s3cre", false}, {"", "", true}, {"", "x", false}, {"a", "b", false}} {
+		if got := EqualDigest(tt.a, tt.b); got != tt.want {
+			t.Errorf("EqualDigest(%q, %q) = %v", tt.a, tt.b, got)
+		}
+	}
+}

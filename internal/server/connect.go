@@ -206,7 +206,7 @@ func (s *Server) token(c *gin.Context) {
 		writeOAuth(c, &oauth.Error{Status: http.StatusBadRequest, Code: "invalid_request", Description: "the body cannot be read as a form"})
 		return
 	}
-	req := oauth.TokenRequest{Form: c.Request.PostForm, FormHasSecret: c.Request.PostForm.Has("client_secret"), FormHasClientID: c.Request.PostForm.Has("client_id")}
+	req := oauth.TokenRequest{Form: c.Request.PostForm}
 	req.BasicID, req.BasicSecret, req.HasBasic = c.Request.BasicAuth()
 	tokens, err := s.opts.OAuth.Token(c.Request.Context(), req)
 	if err != nil {

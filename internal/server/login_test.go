@@ -102,7 +102,7 @@ func lgNewGateway(t *testing.T, st store.Store, perMinute int64, with ...func(*O
 		AuthorizeURL: fakeURL + "/oauth/authorize", TokenURL: fakeURL + "/oauth/access_token",
 		Scopes: []string{"instagram_business_basic"}, HTTP: instagram.NewHTTPClient(5 * time.Second),
 	}
-	svc := oauth.New(st, conns, login, []oauth.Client{lgPA, lgPublic}, "http://placeholder.invalid")
+	svc := oauth.New(st, conns, login, []oauth.Client{lgPA, lgPublic}, "http://placeholder.invalid", nil)
 	opts := Options{
 		Connections: conns, Connector: conn, AdminToken: adminToken,
 		Limiter: limits.NewMemory(limiter.Rate{Limit: perMinute, Period: time.Minute, Formatted: fmt.Sprintf("%d-M", perMinute)}),

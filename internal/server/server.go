@@ -6,7 +6,6 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -75,14 +74,12 @@ type Options struct {
 
 // Server is the gateway's http.Handler.
 type Server struct {
-	opts Options
-	// adminDigest is the SHA-256 of the admin token.
-	adminDigest [sha256.Size]byte
-	router      *connectors.Router
-	triggers    *triggerSet
-	defs        *definitions
-	engine      *gin.Engine
-	log         *slog.Logger
+	opts     Options
+	router   *connectors.Router
+	triggers *triggerSet
+	defs     *definitions
+	engine   *gin.Engine
+	log      *slog.Logger
 }
 
 // New returns the server with every route registered.
@@ -101,11 +98,10 @@ func New(opts Options) *Server {
 		opts.AuthFailures = limits.NewMemoryAuthFailures(limiter.Rate{Limit: DefaultAuthFailures, Period: time.Minute})
 	}
 	s := &Server{
-		opts:        opts,
-		adminDigest: sha256.Sum256([]byte(opts.AdminToken)),
-		router:      connectors.NewRouter(opts.Connector.Actions(), opts.Connector.Unsupported(), opts.Connector.DefaultVersion()),
-		engine:      gin.New(),
-		log:         opts.Logger,
+		opts:   opts,
+		router: connectors.NewRouter(opts.Connector.Actions(), opts.Connector.Unsupported(), opts.Connector.DefaultVersion()),
+		engine: gin.New(),
+		log:    opts.Logger,
 	}
 	s.triggers = newTriggerSet(opts, s.router)
 	defs, err := loadDefinitions(opts.Connector)
