@@ -82,18 +82,27 @@ func redisOptions(u, password string) (*redis.Options, error) {
 	if password != "" {
 		opts.Password = password
 	}
-	opts.DialTimeout = 500 * time.Millisecond
-	opts.ReadTimeout = 300 * time.Millisecond
-	opts.WriteTimeout = 300 * time.Millisecond
-	opts.PoolTimeout = 500 * time.Millisecond
-	opts.MaxRetries = 1
+	t := redisTuning
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = t.DialTimeout, t.ReadTimeout, t.WriteTimeout, t.PoolTimeout
+	opts.MaxRetries, opts.DialerRetries, opts.DialerRetryTimeout = t.MaxRetries, t.DialerRetries, t.DialerRetryTimeout
+	opts.PoolSize, opts.MinIdleConns = t.PoolSize, t.MinIdleConns
+	return opts, nil
+}
+
+// redisTuning is how every Redis client of the gateway waits and pools,
+// one Redis or each node of a cluster.
+var redisTuning = redis.Options{
+	DialTimeout:  500 * time.Millisecond,
+	ReadTimeout:  300 * time.Millisecond,
+	WriteTimeout: 300 * time.Millisecond,
+	PoolTimeout:  500 * time.Millisecond,
+	MaxRetries:   1,
 	// go-redis dials 5 times, 100 ms apart, by default: a dead Redis would
 	// cost every call most of a second.
-	opts.DialerRetries = 1
-	opts.DialerRetryTimeout = 20 * time.Millisecond
-	opts.PoolSize = 64
-	opts.MinIdleConns = 4
-	return opts, nil
+	DialerRetries:      1,
+	DialerRetryTimeout: 20 * time.Millisecond,
+	PoolSize:           64,
+	MinIdleConns:       4,
 }
 
 // redisClusterOptions parses a Redis Cluster's URL (redis+cluster://, see
@@ -108,15 +117,10 @@ func redisClusterOptions(u, password string) (*redis.ClusterOptions, error) {
 	if password != "" {
 		opts.Password = password
 	}
-	opts.DialTimeout = 500 * time.Millisecond
-	opts.ReadTimeout = 300 * time.Millisecond
-	opts.WriteTimeout = 300 * time.Millisecond
-	opts.PoolTimeout = 500 * time.Millisecond
-	opts.MaxRetries = 1
-	opts.DialerRetries = 1
-	opts.DialerRetryTimeout = 20 * time.Millisecond
-	opts.PoolSize = 64
-	opts.MinIdleConns = 4
+	t := redisTuning
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = t.DialTimeout, t.ReadTimeout, t.WriteTimeout, t.PoolTimeout
+	opts.MaxRetries, opts.DialerRetries, opts.DialerRetryTimeout = t.MaxRetries, t.DialerRetries, t.DialerRetryTimeout
+	opts.PoolSize, opts.MinIdleConns = t.PoolSize, t.MinIdleConns
 	return opts, nil
 }
 

@@ -17,7 +17,7 @@ import (
 
 // Limits on what a connection may be created with.
 const (
-	MaxTokenLength = 4096
+	MaxTokenLength = connectors.MaxTokenLength
 	MaxNameLength  = 100
 )
 
@@ -37,14 +37,8 @@ func New(st store.Store, sealer *secret.Sealer, c connectors.Connector) *Service
 }
 
 func validToken(t string) error {
-	if t == "" {
-		return connectors.Errorf(connectors.CodeBadRequest, "access_token is required")
-	}
-	if len(t) > MaxTokenLength {
-		return connectors.Errorf(connectors.CodeBadRequest, "access_token is longer than %d characters", MaxTokenLength)
-	}
-	if strings.IndexFunc(t, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0 {
-		return connectors.Errorf(connectors.CodeBadRequest, "access_token contains spaces or control characters")
+	if p := connectors.TokenProblem(t); p != "" {
+		return connectors.Errorf(connectors.CodeBadRequest, "access_token %s", p)
 	}
 	return nil
 }

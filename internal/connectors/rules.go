@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 )
 
 // DecodeJSON decodes one JSON object from raw into v, strictly: no unknown
@@ -43,6 +44,24 @@ func jsonProblem(err error) string {
 		return "truncated"
 	}
 	return "not a JSON object"
+}
+
+// MaxTokenLength bounds an upstream access token.
+const MaxTokenLength = 4096
+
+// TokenProblem says what makes t unfit to be a connection's upstream token,
+// which travels in an Authorization header: "" when nothing does. It is the
+// one rule for upstream tokens, given by an admin or answered by upstream.
+func TokenProblem(t string) string {
+	switch {
+	case t == "":
+		return "is required"
+	case len(t) > MaxTokenLength:
+		return fmt.Sprintf("is longer than %d characters", MaxTokenLength)
+	case strings.IndexFunc(t, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0:
+		return "contains spaces or control characters"
+	}
+	return ""
 }
 
 // BearerToken returns the credential of an "Authorization: Bearer …"

@@ -66,3 +66,21 @@ func TestValidUnixTime(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenProblem(t *testing.T) {
+	for _, tt := range []struct {
+		token, want string
+	}{
+		{"IGAAabc123", ""},
+		{"", "is required"},
+		{strings.Repeat("a", connectors.MaxTokenLength), ""},
+		{strings.Repeat("a", connectors.MaxTokenLength+1), "is longer than 4096 characters"},
+		{"IGAA abc", "contains spaces or control characters"},
+		{"IGAA\x00", "contains spaces or control characters"},
+		{"IGAA\u2028", "contains spaces or control characters"},
+	} {
+		if got := connectors.TokenProblem(tt.token); got != tt.want {
+			t.Errorf("TokenProblem(%.20q) = %q, want %q", tt.token, got, tt.want)
+		}
+	}
+}

@@ -173,9 +173,16 @@ func (m *MemoryWindow) Reset(_ context.Context, key string, rate limiter.Rate) (
 
 // Increment admits count calls of key, as far as the window has room.
 func (m *MemoryWindow) Increment(ctx context.Context, key string, count int64, rate limiter.Rate) (limiter.Context, error) {
-	c, err := m.Peek(ctx, key, rate)
+	return increment(ctx, m, key, count, rate)
+}
+
+// increment admits count calls of key in w one by one, as far as it has
+// room: a rolling window has no cheaper way, and no caller of this
+// gateway's asks for more than one.
+func increment(ctx context.Context, w limiter.Store, key string, count int64, rate limiter.Rate) (limiter.Context, error) {
+	c, err := w.Peek(ctx, key, rate)
 	for range count {
-		if c, err = m.Get(ctx, key, rate); err != nil || c.Reached {
+		if c, err = w.Get(ctx, key, rate); err != nil || c.Reached {
 			break
 		}
 	}
@@ -286,11 +293,5 @@ func (w *RedisWindow) Reset(ctx context.Context, key string, rate limiter.Rate) 
 
 // Increment admits count calls of key, as far as the window has room.
 func (w *RedisWindow) Increment(ctx context.Context, key string, count int64, rate limiter.Rate) (limiter.Context, error) {
-	c, err := w.Peek(ctx, key, rate)
-	for range count {
-		if c, err = w.Get(ctx, key, rate); err != nil || c.Reached {
-			break
-		}
-	}
-	return c, err
+	return increment(ctx, w, key, count, rate)
 }

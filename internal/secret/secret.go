@@ -5,7 +5,6 @@ package secret
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -58,17 +57,17 @@ func NewSealer(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	sealKey, err := hkdf.Key(sha256.New, key, nil, infoSealKey, KeySize)
+	sealKey, err := derive(key, infoSealKey, "sealing key")
 	if err != nil {
-		return nil, fmt.Errorf("derive the sealing key: %w", err)
+		return nil, err
 	}
 	aead, err := newGCM(sealKey)
 	if err != nil {
 		return nil, err
 	}
-	hashKey, err := hkdf.Key(sha256.New, key, nil, infoHashKey, KeySize)
+	hashKey, err := derive(key, infoHashKey, "key hash key")
 	if err != nil {
-		return nil, fmt.Errorf("derive the key hash key: %w", err)
+		return nil, err
 	}
 	return &Sealer{aead: aead, legacy: legacy, hasher: newHasher(hashKey)}, nil
 }

@@ -85,7 +85,7 @@ func (l *Login) Exchange(ctx context.Context, code, redirectURI string) (string,
 	if len(a.Data) > 0 {
 		tok = a.Data[0].AccessToken
 	}
-	if !validGrantToken(tok) {
+	if connectors.TokenProblem(tok) != "" {
 		return "", connectors.Errorf(connectors.CodeUpstreamError, "Instagram answered the code exchange without a token")
 	}
 	return tok, nil

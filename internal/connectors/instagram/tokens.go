@@ -19,10 +19,6 @@ const (
 	exchangePath = "/access_token"
 )
 
-// maxGrantToken is the longest token the gateway takes from a refresh or
-// an exchange: the length a connection's token may have.
-const maxGrantToken = 4096
-
 // maxExpiresIn is the longest lifetime the gateway believes upstream
 // states; a longer, zero or negative expires_in is taken as unknown.
 const maxExpiresIn = 366 * 24 * time.Hour
@@ -127,25 +123,10 @@ func parseGrant(body []byte, noToken string) (connectors.Grant, error) {
 		return connectors.Grant{}, connectors.Errorf(connectors.CodeUpstreamError, "%s", noToken)
 	}
 	tok, _ := a.AccessToken.(string)
-	if !validGrantToken(tok) {
+	if connectors.TokenProblem(tok) != "" {
 		return connectors.Grant{}, connectors.Errorf(connectors.CodeUpstreamError, "%s", noToken)
 	}
 	return connectors.Grant{Token: tok, ExpiresIn: expiresIn(a.ExpiresIn)}, nil
-}
-
-// validGrantToken tells whether upstream's token can be stored: non-empty,
-// at most maxGrantToken bytes, printable ASCII without spaces (what a
-// connection's token may be, and what travels in an Authorization header).
-func validGrantToken(t string) bool {
-	if t == "" || len(t) > maxGrantToken {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		if t[i] <= ' ' || t[i] > '~' {
-			return false
-		}
-	}
-	return true
 }
 
 // expiresIn reads expires_in, seconds as a JSON number or a numeric string;
