@@ -2273,7 +2273,7 @@ const docTemplate = `{
                     "x-ms-summary": "Metrics"
                 },
                 "paging": {
-                    "description": "Instagram's paging, without its links.",
+                    "description": "Instagram's time windows, their links on the gateway.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/instagram.Paging"
@@ -2329,7 +2329,7 @@ const docTemplate = `{
                     "x-ms-summary": "Insights"
                 },
                 "nextLink": {
-                    "description": "Always absent: insights come in one page.",
+                    "description": "The gateway URL of the next time window; absent when there is none, or it would start after now.",
                     "type": "string",
                     "x-ms-summary": "Next Link"
                 },

@@ -68,15 +68,15 @@ type ContainerStatusAnswer struct {
 }
 
 // InsightsAnswer is the answer of Get Media Insights and Get Account
-// Insights: Instagram's answer, and at the root its metrics. Instagram's
-// since/until links are dropped (they would carry its token): ask for
-// another range with since and until.
+// Insights: Instagram's answer, and at the root its metrics and the gateway
+// URL of the next time window (insights page by time, with since and
+// until).
 type InsightsAnswer struct {
 	// The metrics as Instagram answered them.
 	Data InsightList `json:"data" extensions:"x-ms-summary=Insights"`
 	// One entry per metric, the same as the answer's own list.
 	Value []Insight `json:"value" extensions:"x-ms-summary=Metrics"`
-	// Always absent: insights come in one page.
+	// The gateway URL of the next time window; absent when there is none, or it would start after now.
 	NextLink string `json:"nextLink,omitempty" extensions:"x-ms-summary=Next Link"`
 }
 

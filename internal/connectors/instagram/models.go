@@ -267,7 +267,7 @@ type Insight struct {
 type InsightList struct {
 	// One entry per metric.
 	Data []Insight `json:"data" extensions:"x-ms-summary=Metrics"`
-	// Instagram's paging, without its links.
+	// Instagram's time windows, their links on the gateway.
 	Paging *Paging `json:"paging,omitempty" extensions:"x-ms-summary=Paging"`
 }
 
