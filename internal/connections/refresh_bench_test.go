@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/igconnect/gateway/internal/clocktest"
 	"github.com/igconnect/gateway/internal/connectors"
 	"github.com/igconnect/gateway/internal/connectors/instagram"
 	"github.com/igconnect/gateway/internal/fakegraph"
@@ -33,7 +34,7 @@ func BenchmarkSweep(b *testing.B) {
 	defer rdb.Close()
 	st := redisstore.New(rdb)
 
-	clk := &simClock{now: epoch}
+	clk := clocktest.New(epoch)
 	f := fakegraph.New()
 	f.Now = clk.Now
 	up := httptest.NewServer(f)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/igconnect/gateway/internal/clocktest"
 	"github.com/igconnect/gateway/internal/connectors"
 	"github.com/igconnect/gateway/internal/connectors/instagram"
 	"github.com/igconnect/gateway/internal/fakegraph"
@@ -23,37 +24,19 @@ const day = 24 * time.Hour
 // epoch is where the simulated clocks start.
 var epoch = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 
-// simClock is a clock the test moves; the fake and the service share it.
-type simClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *simClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *simClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // clocked is a refresher of a service on st in front of a seeded fake, all
 // on one simulated clock, with every refresh reported in reports.
 type clocked struct {
 	*Refresher
 	fake    *fakegraph.Server
-	clock   *simClock
+	clock   *clocktest.Clock
 	mu      sync.Mutex
 	reports []Refreshed
 }
 
 func newClocked(t *testing.T, st store.Store) *clocked {
 	t.Helper()
-	clk := &simClock{now: epoch}
+	clk := clocktest.New(epoch)
 	f := fakegraph.New()
 	f.Now = clk.Now
 	f.Seed()
@@ -63,7 +46,7 @@ func newClocked(t *testing.T, st store.Store) *clocked {
 }
 
 // newClockedOn is newClocked with the fake f reached at upURL.
-func newClockedOn(t *testing.T, st store.Store, f *fakegraph.Server, clk *simClock, upURL string) *clocked {
+func newClockedOn(t *testing.T, st store.Store, f *fakegraph.Server, clk *clocktest.Clock, upURL string) *clocked {
 	t.Helper()
 	sealer, err := secret.NewSealer(testKey)
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/igconnect/gateway/internal/clocktest"
 )
 
 const (
@@ -23,29 +25,11 @@ const (
 
 var oauthEpoch = time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
 
-// oauthClock is a settable clock for the fake.
-type oauthClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *oauthClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *oauthClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // newOAuthFake is a seeded fake with the app oauthAppID/oauthSecret, on a
 // clock set to oauthEpoch.
-func newOAuthFake(t *testing.T) (*Server, *oauthClock, string) {
+func newOAuthFake(t *testing.T) (*Server, *clocktest.Clock, string) {
 	t.Helper()
-	c := &oauthClock{now: oauthEpoch}
+	c := clocktest.New(oauthEpoch)
 	f := New()
 	f.Now = c.Now
 	f.Seed()
@@ -360,19 +344,19 @@ func TestCodeExchangeRefused(t *testing.T) {
 	const notFound = "Matching code was not found or was already used"
 	tests := []struct {
 		name    string
-		prepare func(t *testing.T, f *Server, c *oauthClock, base, code string)
+		prepare func(t *testing.T, f *Server, c *clocktest.Clock, base, code string)
 		mod     func(url.Values)
 		want    string
 		status  int
 		spent   bool // the code no longer exchanges afterwards
 	}{
-		{"used twice", func(t *testing.T, f *Server, c *oauthClock, base, code string) {
+		{"used twice", func(t *testing.T, f *Server, c *clocktest.Clock, base, code string) {
 			if st, body := exchangeCode(t, base, exchangeForm(code, nil)); st != 200 {
 				t.Fatalf("first exchange: %d %v", st, body)
 			}
 		}, nil, notFound, 400, true},
-		{"expired", func(t *testing.T, f *Server, c *oauthClock, base, code string) { c.advance(61 * time.Minute) }, nil, notFound, 400, true},
-		{"exactly an hour old", func(t *testing.T, f *Server, c *oauthClock, base, code string) { c.advance(CodeLifetime) }, nil, notFound, 400, true},
+		{"expired", func(t *testing.T, f *Server, c *clocktest.Clock, base, code string) { c.Add(61 * time.Minute) }, nil, notFound, 400, true},
+		{"exactly an hour old", func(t *testing.T, f *Server, c *clocktest.Clock, base, code string) { c.Add(CodeLifetime) }, nil, notFound, 400, true},
 		{"unknown code", nil, func(v url.Values) { v.Set("code", "AQnotacode") }, notFound, 400, false},
 		{"missing code", nil, func(v url.Values) { v.Del("code") }, notFound, 400, false},
 		{"wrong redirect_uri", nil, func(v url.Values) { v.Set("redirect_uri", oauthRedirect+"/") },
@@ -381,11 +365,11 @@ func TestCodeExchangeRefused(t *testing.T) {
 			"Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request", 400, false},
 		{"wrong client_secret", nil, func(v url.Values) { v.Set("client_secret", "nope") }, "Error validating client secret", 400, false},
 		{"missing client_secret", nil, func(v url.Values) { v.Del("client_secret") }, "Error validating client secret", 400, false},
-		{"no AppSecret configured", func(t *testing.T, f *Server, c *oauthClock, base, code string) { f.SetAppSecret("") },
+		{"no AppSecret configured", func(t *testing.T, f *Server, c *clocktest.Clock, base, code string) { f.SetAppSecret("") },
 			func(v url.Values) { v.Set("client_secret", "") }, "Error validating client secret", 400, false},
 		{"wrong client_id", nil, func(v url.Values) { v.Set("client_id", "999") }, "Invalid platform app", 400, false},
 		{"missing client_id", nil, func(v url.Values) { v.Del("client_id") }, "Invalid platform app", 400, false},
-		{"code of another client_id", func(t *testing.T, f *Server, c *oauthClock, base, code string) { f.SetApp("777", oauthSecret) },
+		{"code of another client_id", func(t *testing.T, f *Server, c *clocktest.Clock, base, code string) { f.SetApp("777", oauthSecret) },
 			func(v url.Values) { v.Set("client_id", "777") }, notFound, 400, false},
 		{"refresh grant_type", nil, func(v url.Values) { v.Set("grant_type", "ig_exchange_token") }, "Unsupported grant_type", 400, false},
 		{"missing grant_type", nil, func(v url.Values) { v.Del("grant_type") }, "Unsupported grant_type", 400, false},
@@ -426,7 +410,7 @@ func TestCodeExchangeRefused(t *testing.T) {
 func TestCodeExchangeJustBeforeExpiry(t *testing.T) {
 	_, c, base := newOAuthFake(t)
 	code := authorizeCode(t, base, oauthRedirect, DemoUserID)
-	c.advance(CodeLifetime - time.Second)
+	c.Add(CodeLifetime - time.Second)
 	if st, body := exchangeCode(t, base, exchangeForm(code, nil)); st != 200 {
 		t.Fatalf("exchange: %d %v", st, body)
 	}

@@ -4,28 +4,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/igconnect/gateway/internal/clocktest"
 )
-
-// clock is a settable clock for the fake.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
 
 const day = 24 * time.Hour
 
@@ -33,9 +16,9 @@ var epoch = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // newClockedFake is a seeded fake on a clock set to epoch, with testToken
 // of the demo user issued at epoch.
-func newClockedFake(t *testing.T) (*Server, *clock, string) {
+func newClockedFake(t *testing.T) (*Server, *clocktest.Clock, string) {
 	t.Helper()
-	c := &clock{now: epoch}
+	c := clocktest.New(epoch)
 	f := New()
 	f.Now = c.Now
 	f.Seed()
@@ -76,7 +59,7 @@ func TestTokenExpiresAfter60Days(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, c, base := newClockedFake(t)
-			c.set(epoch.Add(tt.age))
+			c.Set(epoch.Add(tt.age))
 			st, body := me(t, base, testToken)
 			if tt.valid {
 				if st != 200 || body["username"] != "sandbox_creator" {
@@ -126,7 +109,7 @@ func TestRefreshRules(t *testing.T) {
 				tt.prepare(f)
 			}
 			now := epoch.Add(tt.age)
-			c.set(now)
+			c.Set(now)
 			st, body := refreshToken(t, base, tt.tok)
 			if tt.code != 0 {
 				if code, sub := errCode(body); st != 400 || code != tt.code || sub != tt.sub {
@@ -154,15 +137,15 @@ func TestRefreshRules(t *testing.T) {
 			}
 			// The new token lives 60 days from the refresh; the old one
 			// still ends 60 days after its own issue.
-			c.set(now.Add(60*day - time.Second))
+			c.Set(now.Add(60*day - time.Second))
 			if st, body := me(t, base, fresh); st != 200 {
 				t.Fatalf("new token before its expiry: %d %v", st, body)
 			}
-			c.set(epoch.Add(60 * day))
+			c.Set(epoch.Add(60 * day))
 			if st, _ := me(t, base, tt.tok); st != 400 {
 				t.Fatalf("old token after its own expiry: %d", st)
 			}
-			c.set(now.Add(60 * day))
+			c.Set(now.Add(60 * day))
 			if code, sub := errCode(func() map[string]any { _, b := me(t, base, fresh); return b }()); code != 190 || sub != 463 {
 				t.Fatalf("new token after its expiry: %v/%v", code, sub)
 			}
@@ -178,7 +161,7 @@ func TestRefreshBadGrantType(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, c, base := newClockedFake(t)
-			c.set(epoch.Add(2 * day))
+			c.Set(epoch.Add(2 * day))
 			st, _, body := call(t, "GET", base+"/refresh_access_token?"+tt.query+"access_token="+testToken, "", nil)
 			if code, _ := errCode(body); st != 400 || code != 100 || f.Refreshes(DemoUserID) != 0 {
 				t.Fatalf("%d %v", st, body)
@@ -205,7 +188,7 @@ func TestRefreshEvery30DaysForAYear(t *testing.T) {
 			var retired []string
 			for d := time.Duration(0); d <= 365*day; d += day {
 				now := epoch.Add(d)
-				c.set(now)
+				c.Set(now)
 				if now.Sub(last) >= tt.every {
 					st, body := refreshToken(t, base, tok)
 					fresh, _ := body["access_token"].(string)
@@ -233,7 +216,7 @@ func TestRefreshEvery30DaysForAYear(t *testing.T) {
 func TestHelpersIssueAtTheFakesClock(t *testing.T) {
 	f, c, _ := newClockedFake(t)
 	later := epoch.Add(10 * day)
-	c.set(later)
+	c.Set(later)
 	f.AddUser(User{ID: "17841400000000009", Username: "added"}, "IGAAadded")
 	f.AddToken(OtherUserID, "IGAAanother")
 	tests := []struct {
@@ -306,7 +289,7 @@ func TestShortTokenExpiresAfterAnHour(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f, c, base := newClockedFake(t)
 			issueShort(f)
-			c.set(epoch.Add(tt.age))
+			c.Set(epoch.Add(tt.age))
 			st, body := me(t, base, testShortToken)
 			if tt.valid {
 				if st != 200 || body["username"] != "sandbox_creator" {
@@ -327,7 +310,7 @@ func TestShortTokenExpiresAfterAnHour(t *testing.T) {
 	// ExpireToken after the hour keeps the hour's end as the expiry.
 	f, c, _ := newClockedFake(t)
 	issueShort(f)
-	c.set(epoch.Add(3 * time.Hour))
+	c.Set(epoch.Add(3 * time.Hour))
 	f.ExpireToken(testShortToken)
 	if exp, _ := f.TokenExpiry(testShortToken); !exp.Equal(epoch.Add(time.Hour)) {
 		t.Fatalf("TokenExpiry after ExpireToken = %v, want %v", exp, epoch.Add(time.Hour))
@@ -352,7 +335,7 @@ func TestExchange(t *testing.T) {
 			f.SetAppSecret(testSecret)
 			issueShort(f)
 			now := epoch.Add(10 * time.Minute)
-			c.set(now)
+			c.Set(now)
 			var st int
 			var body map[string]any
 			if tt.inHeader {
@@ -378,11 +361,11 @@ func TestExchange(t *testing.T) {
 					t.Fatalf("%s after the exchange: %d %v", tok, st, body)
 				}
 			}
-			c.set(epoch.Add(time.Hour - time.Second))
+			c.Set(epoch.Add(time.Hour - time.Second))
 			if st, body := me(t, base, testShortToken); st != 200 {
 				t.Fatalf("short token before its hour ends: %d %v", st, body)
 			}
-			c.set(epoch.Add(time.Hour))
+			c.Set(epoch.Add(time.Hour))
 			if st, body := me(t, base, testShortToken); st != 400 {
 				t.Fatalf("short token after its hour: %d %v", st, body)
 			} else if code, sub := errCode(body); code != 190 || sub != 463 {
@@ -392,15 +375,15 @@ func TestExchange(t *testing.T) {
 				t.Fatalf("new token after the short one's hour: %d %v", st, body)
 			}
 			// The long-lived token refreshes like any other, once a day old.
-			c.set(now.Add(day))
+			c.Set(now.Add(day))
 			if st, body := refreshToken(t, base, fresh); st != 200 {
 				t.Fatalf("refresh of the exchanged token: %d %v", st, body)
 			}
-			c.set(now.Add(60*day - time.Second))
+			c.Set(now.Add(60*day - time.Second))
 			if st, _ := me(t, base, fresh); st != 200 {
 				t.Fatalf("new token before day 60: %d", st)
 			}
-			c.set(now.Add(60 * day))
+			c.Set(now.Add(60 * day))
 			if st, _ := me(t, base, fresh); st != 400 {
 				t.Fatalf("new token at day 60: %d", st)
 			}
@@ -445,7 +428,7 @@ func TestExchangeRefused(t *testing.T) {
 			if tt.prepare != nil {
 				tt.prepare(f)
 			}
-			c.set(epoch.Add(tt.age))
+			c.Set(epoch.Add(tt.age))
 			st, _, body := call(t, "GET", exchangeURL(base, "", tt.grant, tt.secret, tt.tok), "", nil)
 			e, _ := body["error"].(map[string]any)
 			if code, sub := errCode(body); st != 400 || code != tt.code || sub != tt.sub || e["type"] != "OAuthException" ||
@@ -463,7 +446,7 @@ func TestExchangeRefused(t *testing.T) {
 func TestRefreshShortTokenMessage(t *testing.T) {
 	f, c, base := newClockedFake(t)
 	issueShort(f)
-	c.set(epoch.Add(30 * time.Minute))
+	c.Set(epoch.Add(30 * time.Minute))
 	st, body := refreshToken(t, base, testShortToken)
 	if code, _ := errCode(body); st != 400 || code != 100 ||
 		errMessage(body) != "Invalid parameter: only a long-lived access token can be refreshed." {

@@ -11,26 +11,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/ulule/limiter/v3"
 
+	"github.com/igconnect/gateway/internal/clocktest"
 	"github.com/igconnect/gateway/internal/redistest"
 )
-
-// fakeClock is a clock the tests move.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
 
 // model is the reference: the set of admission times; a call at t is
 // admitted when fewer than limit admissions lie in (t-period, t].
@@ -65,10 +48,10 @@ func (m *model) admit(t time.Time) bool {
 func TestWindowMatchesModel(t *testing.T) {
 	srv := redistest.Start(t)
 	rw, _ := redisWindow(t, srv)
-	for name, store := range map[string]func(clk *fakeClock, seed uint64) limiter.Store{
+	for name, store := range map[string]func(clk *clocktest.Clock, seed uint64) limiter.Store{
 		// The Redis window's own script, on the test's clock (ARGV[4]).
-		"memory": func(clk *fakeClock, _ uint64) limiter.Store { return NewMemoryWindow("t:", clk.Now) },
-		"redis": func(clk *fakeClock, seed uint64) limiter.Store {
+		"memory": func(clk *clocktest.Clock, _ uint64) limiter.Store { return NewMemoryWindow("t:", clk.Now) },
+		"redis": func(clk *clocktest.Clock, seed uint64) limiter.Store {
 			w := *rw
 			w.now, w.prefix = clk.Now, fmt.Sprint("model", seed)
 			return &w
@@ -82,14 +65,14 @@ func TestWindowMatchesModel(t *testing.T) {
 	}
 }
 
-func testWindowMatchesModel(t *testing.T, open func(clk *fakeClock, seed uint64) limiter.Store, seeds uint64) {
+func testWindowMatchesModel(t *testing.T, open func(clk *clocktest.Clock, seed uint64) limiter.Store, seeds uint64) {
 	ctx := context.Background()
 	for seed := range seeds {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		limit := 1 + rng.IntN(12)
 		period := time.Duration(1+rng.IntN(5)) * time.Second
 		rate := limiter.Rate{Limit: int64(limit), Period: period}
-		clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		clk := clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 		w := open(clk, seed)
 		m := &model{limit: limit, period: period}
 		now := clk.Now()
@@ -152,7 +135,7 @@ func maxTime(a, b time.Time) time.Time {
 func TestRefusalsNotCounted(t *testing.T) {
 	ctx := context.Background()
 	rate := limiter.Rate{Limit: 3, Period: time.Minute}
-	clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	w := NewMemoryWindow("t:", clk.Now)
 	start := clk.Now()
 	for i := range 3 {
@@ -179,7 +162,7 @@ func TestRefusalsNotCounted(t *testing.T) {
 func TestMemoryWindowDropsIdleKeys(t *testing.T) {
 	ctx := context.Background()
 	rate := limiter.Rate{Limit: 2, Period: time.Second}
-	clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	w := NewMemoryWindow("t:", clk.Now)
 	for i := range memoryWindowSweep - 1 {
 		w.Get(ctx, fmt.Sprint("k", i), rate)
@@ -349,7 +332,7 @@ func TestRedisWindowLimitChange(t *testing.T) {
 func TestWindowHugeLimit(t *testing.T) {
 	ctx := context.Background()
 	rate := limiter.Rate{Limit: 1 << 40, Period: time.Second}
-	clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	w := NewMemoryWindow("t:", clk.Now)
 	for i := range 5000 {
 		clk.Set(clk.Now().Add(time.Millisecond))

@@ -9,27 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/igconnect/gateway/internal/clocktest"
 	"github.com/igconnect/gateway/internal/connectors"
 	"github.com/igconnect/gateway/internal/fakegraph"
 )
-
-// tokenClock is a settable clock for the fake.
-type tokenClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *tokenClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *tokenClock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
 
 const (
 	tokDay        = 24 * time.Hour
@@ -45,9 +28,9 @@ var tokEpoch = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 // app secret is fakeSecret, with tokLong (long-lived) and tokShort
 // (short-lived) of the demo user issued at tokEpoch, and returns a
 // connector on it with connector secret secret.
-func newTokenConnector(t *testing.T, fakeSecret, secret string) (*Connector, *fakegraph.Server, *tokenClock) {
+func newTokenConnector(t *testing.T, fakeSecret, secret string) (*Connector, *fakegraph.Server, *clocktest.Clock) {
 	t.Helper()
-	clk := &tokenClock{now: tokEpoch}
+	clk := clocktest.New(tokEpoch)
 	f := fakegraph.New()
 	f.Now = clk.Now
 	f.AppSecret = fakeSecret
@@ -99,7 +82,7 @@ func TestRefreshToken(t *testing.T) {
 				tt.prepare(f)
 			}
 			now := tokEpoch.Add(tt.age)
-			clk.set(now)
+			clk.Set(now)
 			g, err := c.RefreshToken(context.Background(), tt.tok)
 			if tt.code != "" {
 				e := connectors.AsError(err)
@@ -252,7 +235,7 @@ func TestLongLivedWithSecret(t *testing.T) {
 				tt.prepare(f)
 			}
 			now := tokEpoch.Add(tt.age)
-			clk.set(now)
+			clk.Set(now)
 			g, err := c.LongLived(context.Background(), tt.tok)
 			switch {
 			case tt.exchanged:
@@ -266,7 +249,7 @@ func TestLongLivedWithSecret(t *testing.T) {
 					t.Fatalf("new token expires %v %v, want %v", exp, ok, now.Add(60*tokDay))
 				}
 				// The new token outlives the short one's hour.
-				clk.set(tokEpoch.Add(2 * time.Hour))
+				clk.Set(tokEpoch.Add(2 * time.Hour))
 				if id, err := c.Identify(context.Background(), g.Token); err != nil || id.UserID != fakegraph.DemoUserID {
 					t.Fatalf("new token: %+v %v", id, err)
 				}
