@@ -208,47 +208,21 @@ func (r *Refresher) Sweep(ctx context.Context) (int, error) {
 	return done, nil
 }
 
-// refreshAll refreshes ids, claimed until claim, all at once, and returns
-// the first store failure.
+// refreshAll refreshes ids, claimed until claim, all at once (a claim
+// takes no more than Workers), and returns the first store failure.
 func (r *Refresher) refreshAll(ctx context.Context, ids []string, claim time.Time) error {
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-		next  = make(chan string)
-	)
-	for range len(ids) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for id := range next {
-				if err := r.refresh(ctx, id, claim); err != nil {
-					mu.Lock()
-					first = cmp(first, err)
-					mu.Unlock()
-				}
-			}
-		}()
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() { errs[i] = r.refresh(ctx, id, claim) })
 	}
-	for _, id := range ids {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- id
-	}
-	close(next)
 	wg.Wait()
-	if first == nil {
-		first = ctx.Err()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
 	}
-	return first
-}
-
-func cmp(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	return ctx.Err()
 }
 
 // refresh refreshes connection id, claimed until claim, if it is due. It
