@@ -23,13 +23,21 @@ import (
 // errNoLogin answers Instagram Login's routes when it is not configured.
 var errNoLogin = connectors.Errorf(connectors.CodeNotFound, "Instagram Login is not configured on this gateway (GATEWAY_INSTAGRAM_APP_ID)")
 
-// loginOff writes errNoLogin when Instagram Login is not configured.
-func (s *Server) loginOff(c *gin.Context) bool {
+// needLogin answers errNoLogin, in the envelope, when Instagram Login is
+// not configured.
+func (s *Server) needLogin(c *gin.Context) {
 	if s.opts.OAuth == nil {
 		s.fail(c, errNoLogin)
-		return true
 	}
-	return false
+}
+
+// needLoginPage answers a page saying so when Instagram Login is not
+// configured: the routes a browser opens.
+func (s *Server) needLoginPage(c *gin.Context) {
+	if s.opts.OAuth == nil {
+		s.pageFail(c, &oauth.PageError{Status: http.StatusNotFound, Title: "Not available", Message: "Signing in with Instagram is not configured on this gateway."})
+		c.Abort()
+	}
 }
 
 type connectLinkRequest struct {
@@ -39,9 +47,6 @@ type connectLinkRequest struct {
 
 // createConnectLink issues a connect link: POST /admin/connect-links.
 func (s *Server) createConnectLink(c *gin.Context) {
-	if s.loginOff(c) {
-		return
-	}
 	raw, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		s.fail(c, bodyError(err))
@@ -72,10 +77,6 @@ func (s *Server) createConnectLink(c *gin.Context) {
 // connectPage shows a connect link's page, GET /connect/{token}, and
 // finishes sign-ins at GET /connect/callback.
 func (s *Server) connectPage(c *gin.Context) {
-	if s.opts.OAuth == nil {
-		s.pageFail(c, &oauth.PageError{Status: http.StatusNotFound, Title: "Not available", Message: "Connecting accounts is not configured on this gateway."})
-		return
-	}
 	token := c.Param("token")
 	if token == strings.TrimPrefix(oauth.CallbackPath, "/connect/") {
 		s.callback(c)
@@ -95,10 +96,6 @@ func (s *Server) connectPage(c *gin.Context) {
 // connectStart begins a link's sign-in: POST /connect/{token} (the page's
 // button) binds it to this browser and sends it to Instagram's consent.
 func (s *Server) connectStart(c *gin.Context) {
-	if s.opts.OAuth == nil {
-		s.pageFail(c, &oauth.PageError{Status: http.StatusNotFound, Title: "Not available", Message: "Connecting accounts is not configured on this gateway."})
-		return
-	}
 	if s.tooManySignIns(c) {
 		return
 	}
@@ -172,10 +169,6 @@ func (s *Server) callback(c *gin.Context) {
 // authorize is the OAuth server's authorization endpoint: GET
 // /oauth2/authorize.
 func (s *Server) authorize(c *gin.Context) {
-	if s.opts.OAuth == nil {
-		s.pageFail(c, &oauth.PageError{Status: http.StatusNotFound, Title: "Not available", Message: "Signing in with Instagram is not configured on this gateway."})
-		return
-	}
 	if s.tooManySignIns(c) {
 		return
 	}
@@ -194,9 +187,6 @@ func (s *Server) authorize(c *gin.Context) {
 // token is the OAuth server's token endpoint: POST /oauth2/token, form
 // encoded, answering RFC 6749's JSON (not the gateway's envelope).
 func (s *Server) token(c *gin.Context) {
-	if s.loginOff(c) {
-		return
-	}
 	c.Header("Pragma", "no-cache")
 	if ct := c.ContentType(); ct != "application/x-www-form-urlencoded" {
 		writeOAuth(c, &oauth.Error{Status: http.StatusBadRequest, Code: "invalid_request", Description: "the body must be application/x-www-form-urlencoded"})

@@ -140,12 +140,12 @@ func New(opts Options) *Server {
 	admin.POST("/connections/:id/rotate", s.rotateConnection)
 	admin.PUT("/connections/:id/token", s.setConnectionToken)
 	admin.DELETE("/connections/:id", s.deleteConnection)
-	admin.POST("/connect-links", s.createConnectLink)
+	admin.POST("/connect-links", s.needLogin, s.createConnectLink)
 
-	e.GET("/connect/:token", s.connectPage)
-	e.POST("/connect/:token", s.connectStart)
-	e.GET("/oauth2/authorize", s.authorize)
-	e.POST("/oauth2/token", noStore, s.token)
+	e.GET("/connect/:token", s.needLoginPage, s.connectPage)
+	e.POST("/connect/:token", s.needLoginPage, s.connectStart)
+	e.GET("/oauth2/authorize", s.needLoginPage, s.authorize)
+	e.POST("/oauth2/token", noStore, s.needLogin, s.token)
 
 	limit := opts.Limiter.Middleware(func(c *gin.Context) string { return connectionOf(c).ID }, s.fail)
 	// Actions and polling triggers: route resolves either, perform runs it.
