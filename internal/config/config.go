@@ -562,14 +562,13 @@ func durationIn(env, flag, def, usage string, lo, hi time.Duration, field func(*
 // short writes d without zero minutes and seconds (24h, not 24h0m0s).
 func short(d time.Duration) string {
 	s := d.String()
-	s, _ = strings.CutSuffix(s, "0s")
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
 	if strings.HasSuffix(s, "h0m") {
 		s = s[:len(s)-2]
 	}
-	if s == "" || strings.HasSuffix(s, "h") || strings.HasSuffix(s, "m") || strings.HasSuffix(s, "s") {
-		return s
-	}
-	return d.String()
+	return s
 }
 
 // Error is a configuration error: one line naming the variable.
